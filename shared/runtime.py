@@ -44,8 +44,8 @@ class ServiceRuntime:
         return self.settings.service_name
 
     @property
-    def queue_name(self) -> str:
-        return topology.SERVICE_QUEUE[self.service]
+    def queue_name(self) -> str | None:
+        return topology.SERVICE_QUEUE.get(self.service)
 
     def migrate(self) -> None:
         migrations.upgrade(self.migrations_dir, self.settings.database_url)
@@ -71,6 +71,9 @@ class ServiceRuntime:
                              visibility_timeout=self.settings.broker_visibility_timeout, on_stored=on_stored)
 
     def standard_loops(self, handlers: dict[str, Handler]) -> dict[str, Loop]:
+        """relay, and for a service with a queue: consume (broker -> inbox) and process (inbox -> handlers)."""
+        if self.queue_name is None:
+            return {"relay": self.relay().run}
         processor = self.processor(handlers)
         return {
             "relay": self.relay().run,

@@ -31,13 +31,10 @@ BINDINGS: dict[str, tuple[str, ...]] = {
         "api_client.revoked",
         "webhook.disabled",
     ),
-    "accounts.events": (
-        "api_client.revoked",
-    ),
 }
 
-SERVICE_QUEUE = {"accounts": "accounts.events", "referrals": "referrals.events",
-                 "notifications": "notifications.events"}
+# The queue each consuming service reads (accounts only produces, so it has none).
+SERVICE_QUEUE = {"referrals": "referrals.events", "notifications": "notifications.events"}
 
 exchange = Exchange(EXCHANGE_NAME, type="topic", durable=True)
 dead_letter_exchange = Exchange(DEAD_LETTER_EXCHANGE_NAME, type="direct", durable=True)
