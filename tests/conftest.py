@@ -86,8 +86,11 @@ def postgres_url() -> str:
         pytest.skip("HUB_TEST_POSTGRES_URL not set: real PostgreSQL tests run in CI")
     import sqlalchemy as sa
 
+    url = url.rstrip("/")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
     try:
-        engine = sa.create_engine(url.rstrip("/") + "/postgres")
+        engine = sa.create_engine(url + "/postgres")
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
         engine.dispose()
@@ -95,7 +98,7 @@ def postgres_url() -> str:
         if _require_servers():
             pytest.fail(f"PostgreSQL at {url} is unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
-    return url.rstrip("/")
+    return url
 
 
 @pytest.fixture

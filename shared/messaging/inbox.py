@@ -37,7 +37,7 @@ def inbox_channel(consumer: str) -> str:
 
 def _insert_ignoring_duplicates(table: sa.Table, dialect: str, values: dict):
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).values(**values).on_conflict_do_nothing()
+    return module.insert(table).values(**values).on_conflict_do_nothing().returning(table.c.event_id)
 
 
 def _text(value) -> str:
@@ -82,11 +82,11 @@ class InboxConsumer:
                               **inject_headers()}
             with self.engine.begin() as connection:
                 inserted = connection.execute(
-                    _insert_ignoring_duplicates(self.inbox, connection.dialect.name, row)).rowcount
+                    _insert_ignoring_duplicates(self.inbox, connection.dialect.name, row)).first() is not None
                 notify(connection, inbox_channel(self.queue_name))
         if self.on_stored:
             self.on_stored()
-        return bool(inserted)
+        return inserted
 
     def _on_message(self, message) -> None:
         self.store(message.headers, message.body if isinstance(message.body, bytes) else message.body.encode(),

@@ -1,0 +1,1 @@
+"""accounts: organisations, API clients, the token issuer and its JWKS."""

@@ -1,0 +1,123 @@
+"""API clients: credentials (argon2-hashed, shown once), authentication, the bootstrap operator."""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.db import unit_of_work, utcnow
+
+from accounts.models import ApiClient, Organisation
+
+log = logging.getLogger(__name__)
+hasher = PasswordHasher()
+OPERATOR_ROLES = ["operator"]
+OPERATOR_SCOPES = ["organisations:admin", "ops:read"]
+# Verified against when the client id is unknown, so a wrong id costs as long as a wrong secret.
+_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+
+
+@dataclass(frozen=True)
+class Credentials:
+    client: ApiClient
+    secret: str
+
+
+def new_client_id() -> str:
+    return "hub_" + secrets.token_urlsafe(18)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def create_client(session: Session, *, name: str, organisation_id, scopes: list[str],
+                  roles: list[str] | None = None, client_id: str | None = None,
+                  secret: str | None = None) -> Credentials:
+    secret = secret or new_secret()
+    client = ApiClient(client_id=client_id or new_client_id(), organisation_id=organisation_id, name=name,
+                       secret_hash=hasher.hash(secret), scopes=list(scopes), roles=list(roles or []),
+                       created_at=utcnow())
+    session.add(client)
+    session.flush()
+    return Credentials(client, secret)
+
+
+def rotate_secret(session: Session, client: ApiClient) -> str:
+    secret = new_secret()
+    client.secret_hash, client.secret_rotated_at = hasher.hash(secret), utcnow()
+    return secret
+
+
+def secret_matches(secret_hash: str, secret: str) -> bool:
+    try:
+        return hasher.verify(secret_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(session: Session, client_id: str, secret: str) -> ApiClient | None:
+    """The client these credentials belong to, if it may get tokens (not revoked, organisation active)."""
+    client = session.get(ApiClient, client_id) if client_id and len(client_id) <= 64 else None
+    if client is None:
+        secret_matches(_DUMMY_HASH, secret)
+        return None
+    if not secret_matches(client.secret_hash, secret):
+        return None
+    if client.revoked_at is not None or not organisation_active(session, client.organisation_id):
+        return None
+    if hasher.check_needs_rehash(client.secret_hash):
+        client.secret_hash = hasher.hash(secret)
+    return client
+
+
+def organisation_active(session: Session, organisation_id) -> bool:
+    if organisation_id is None:
+        return True
+    return bool(session.scalar(sa.select(Organisation.active).where(Organisation.id == organisation_id)))
+
+
+def refused_client(session: Session, client_id: str | None) -> bool:
+    """Whether tokens of this client must be refused now (revoked, or its organisation deactivated)."""
+    if not client_id:
+        return False
+    row = session.execute(
+        sa.select(ApiClient.revoked_at, Organisation.active)
+        .outerjoin(Organisation, Organisation.id == ApiClient.organisation_id)
+        .where(ApiClient.client_id == client_id)).first()
+    if row is None:
+        return False
+    revoked_at, org_active = row
+    return revoked_at is not None or org_active is False
+
+
+def ensure_bootstrap_client(sessions: sessionmaker[Session], client_id: str, secret: str) -> str:
+    """Make sure the operator client from the environment exists with this secret (idempotent).
+
+    Returns what was done: "created", "updated" (the secret or its rights changed) or "unchanged".
+    A revoked bootstrap client stays revoked. Two processes racing to create it is fine: the loser sees the IntegrityError.
+    """
+    try:
+        with unit_of_work(sessions) as session:
+            client = session.get(ApiClient, client_id)
+            if client is None:
+                create_client(session, name="Bootstrap operator client", organisation_id=None,
+                              scopes=OPERATOR_SCOPES, roles=OPERATOR_ROLES, client_id=client_id, secret=secret)
+                return "created"
+            changed = False
+            if not secret_matches(client.secret_hash, secret):
+                client.secret_hash, client.secret_rotated_at, changed = hasher.hash(secret), utcnow(), True
+            if client.revoked_at is not None:
+                # An operator revoked it on purpose: a restart must not bring it back.
+                log.warning("the bootstrap client %s is revoked; it stays revoked", client_id)
+            if (client.roles, client.scopes, client.organisation_id) != (OPERATOR_ROLES, OPERATOR_SCOPES, None):
+                client.roles, client.scopes, client.organisation_id, changed = OPERATOR_ROLES, OPERATOR_SCOPES, None, True
+            return "updated" if changed else "unchanged"
+    except sa.exc.IntegrityError:
+        log.info("bootstrap client created by another process at the same time")
+        return "unchanged"

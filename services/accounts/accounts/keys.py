@@ -1,0 +1,183 @@
+"""The token signing keys: generated on first use, encrypted at rest, rotated with overlap.
+
+The highest unretired `generation` signs; every unretired key is published in the JWKS, so a
+token signed just before a rotation still verifies everywhere. A key from
+`ACCOUNTS_SIGNING_KEY_FILE` (PEM) takes precedence over the table and is published with it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import jwt
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.crypto import KeyRing
+from shared.db import unit_of_work, utcnow
+
+from accounts.models import SigningKey
+from accounts.settings import AccountsSettings
+
+log = logging.getLogger(__name__)
+# How long a process trusts its cached key set: a rotation made by another process is
+# picked up within this time (the old key stays published meanwhile, so nothing fails).
+CACHE_SECONDS = 30.0
+# An unknown kid reloads the table at most this often, so garbage tokens cannot hammer it.
+MISS_RELOAD_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class LoadedKey:
+    kid: str
+    private_key: rsa.RSAPrivateKey
+
+    @property
+    def public_jwk(self) -> dict:
+        jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self.private_key.public_key(), as_dict=True)
+        return {**jwk, "kid": self.kid, "use": "sig", "alg": "RS256"}
+
+
+def _new_private_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _pem(private_key: rsa.RSAPrivateKey) -> bytes:
+    return private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+
+
+def _thumbprint_kid(private_key: rsa.RSAPrivateKey) -> str:
+    """RFC 7638 thumbprint: a file key gets the same kid in every process."""
+    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key(), as_dict=True)
+    canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"), sort_keys=True)
+    return jwt.utils.base64url_encode(hashlib.sha256(canonical.encode()).digest()).decode()
+
+
+class KeyStore:
+    """Signing keys of this process, cached; thread-safe."""
+
+    def __init__(self, settings: AccountsSettings, sessions: sessionmaker[Session]):
+        self.settings, self.sessions = settings, sessions
+        self._lock = threading.Lock()
+        self._keyring: KeyRing | None = None
+        self._keys: dict[str, LoadedKey] = {}
+        self._current: LoadedKey | None = None
+        self._loaded_at = float("-inf")
+        self._file_key: LoadedKey | None = None
+
+    # -- reading ---------------------------------------------------------------------------
+    def current(self) -> LoadedKey:
+        """The key that signs now; generates the first one if there is none."""
+        with self._lock:
+            if self._current is None or self._stale(CACHE_SECONDS):
+                self._reload()
+            if self._current is None:
+                self._generate(first=True)
+                self._reload()
+            return self._current
+
+    def verification_key(self, kid: str | None):
+        """The `TokenVerifier` key source: the public key for `kid`, or None."""
+        with self._lock:
+            if self._stale(CACHE_SECONDS) or (kid not in self._keys and self._stale(MISS_RELOAD_SECONDS)):
+                self._reload()
+            key = self._keys.get(kid)
+            return key.private_key.public_key() if key else None
+
+    def jwks(self) -> dict:
+        self.current()  # a fresh installation publishes its first key at once
+        with self._lock:
+            return {"keys": [key.public_jwk for key in self._keys.values()]}
+
+    # -- writing ---------------------------------------------------------------------------
+    def rotate(self) -> str:
+        """Add a new signing key; the previous ones stay published until retired."""
+        if self.settings.signing_key_file:
+            raise RuntimeError("the signing key comes from ACCOUNTS_SIGNING_KEY_FILE: replace that file instead")
+        with self._lock:
+            kid = self._generate(first=False)
+            self._reload()
+            return kid
+
+    def retire(self, kid: str) -> None:
+        with unit_of_work(self.sessions) as session:
+            keys = session.scalars(sa.select(SigningKey).where(SigningKey.retired_at.is_(None))
+                                   .order_by(SigningKey.generation.desc())).all()
+            if not any(key.kid == kid for key in keys):
+                raise LookupError(f"no published signing key {kid}")
+            if keys[0].kid == kid and not self.settings.signing_key_file:
+                raise ValueError("the current signing key cannot be retired: rotate first")
+            session.get(SigningKey, kid).retired_at = utcnow()
+        with self._lock:
+            self._loaded_at = float("-inf")
+
+    # -- internals (called with the lock held) ------------------------------------------------
+    def _stale(self, seconds: float) -> bool:
+        return time.monotonic() - self._loaded_at >= seconds
+
+    def _ring(self) -> KeyRing:
+        if self._keyring is None:
+            spec = self.settings.key_encryption_keys
+            self._keyring = _load_keyring(spec.get_secret_value() if spec else None, self.settings.key_file)
+        return self._keyring
+
+    def _reload(self) -> None:
+        with self.sessions() as session:
+            rows = session.scalars(sa.select(SigningKey).where(SigningKey.retired_at.is_(None))
+                                   .order_by(SigningKey.generation.desc())).all()
+        keys = {}
+        for row in rows:
+            cached = self._keys.get(row.kid)
+            if cached is None:
+                pem = self._ring().decrypt(row.encryption_key_id, row.private_key, row.kid.encode())
+                cached = LoadedKey(row.kid, serialization.load_pem_private_key(pem, password=None))
+            keys[row.kid] = cached
+        current = keys[rows[0].kid] if rows else None
+        if self.settings.signing_key_file:
+            self._file_key = self._file_key or _load_file_key(self.settings.signing_key_file)
+            keys[self._file_key.kid] = current = self._file_key
+        self._keys, self._current, self._loaded_at = keys, current, time.monotonic()
+
+    def _generate(self, *, first: bool) -> str:
+        """Insert the next generation; losing a race to another process is fine (re-read)."""
+        private_key = _new_private_key()
+        kid = "k" + utcnow().strftime("%Y%m%d%H%M%S") + "-" + _thumbprint_kid(private_key)[:8]
+        key_id, blob = self._ring().encrypt(_pem(private_key), kid.encode())
+        try:
+            with unit_of_work(self.sessions) as session:
+                latest = session.scalar(sa.select(sa.func.max(SigningKey.generation))) or 0
+                if first and latest:
+                    return ""  # another process made the first key meanwhile
+                session.add(SigningKey(kid=kid, generation=latest + 1, encryption_key_id=key_id, private_key=blob,
+                                       public_jwk=LoadedKey(kid, private_key).public_jwk))
+        except sa.exc.IntegrityError:
+            log.info("another process generated a signing key at the same time; using its key")
+            return ""
+        log.info("generated signing key %s", kid)
+        return kid
+
+
+def _load_file_key(path) -> LoadedKey:
+    private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(private_key, rsa.RSAPrivateKey):
+        raise ValueError("ACCOUNTS_SIGNING_KEY_FILE must hold an RSA private key (RS256)")
+    return LoadedKey(_thumbprint_kid(private_key), private_key)
+
+
+def _load_keyring(spec: str | None, path) -> KeyRing:
+    """KeyRing.from_env_or_file, tolerating another process creating the file at the same moment."""
+    for attempt in range(50):
+        try:
+            return KeyRing.from_env_or_file(spec, path)
+        except (FileExistsError, IndexError, ValueError):
+            if spec or attempt == 49:
+                raise
+            time.sleep(0.02)  # the other process is writing the file; its content follows at once
+    raise AssertionError("unreachable")

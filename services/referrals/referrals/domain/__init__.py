@@ -1,0 +1,1 @@
+"""The referral's pure domain core: no Flask, no SQLAlchemy, tested alone."""
