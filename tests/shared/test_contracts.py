@@ -14,8 +14,8 @@ from shared.db import utcnow
 from shared.messaging import topology
 
 DOCS_EVENTS = Path(__file__).resolve().parents[2] / "docs" / "events"
-PERSONAL_FIELD_WORDS = ("first_name", "last_name", "personal_identity_code", "hetu", "email", "phone",
-                        "birth", "address", "text", "note", "client")
+PERSONAL_FIELD_WORDS = ("first_name", "last_name", "identity_code", "hetu", "email", "phone",
+                        "birth", "address", "text", "note", "responsible_worker")
 
 
 @pytest.mark.parametrize("event_type", sorted(EVENT_TYPES))
