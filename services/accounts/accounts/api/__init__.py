@@ -1,0 +1,1 @@
+"""accounts' HTTP API: the OAuth token endpoint, organisations and their API clients."""
