@@ -1,6 +1,8 @@
 """`/v1/organisations`: register, list, read, change, deactivate and reactivate organisations."""
 from __future__ import annotations
 
+from uuid import UUID
+
 from flask import jsonify
 from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
@@ -20,6 +22,7 @@ from accounts.models import Organisation as OrganisationRow
 
 tag = Tag(name="organisations", description="The organisations of the network (visible to every authenticated caller)")
 bp = APIBlueprint("organisations", __name__, url_prefix="/v1/organisations", abp_tags=[tag], abp_security=BEARER)
+bp.before_request(access.caller)  # 401 comes before any validation of the request
 NOT_NULL = ("name", "type", "municipality_codes", "response_deadline_days")
 
 
@@ -56,7 +59,6 @@ def create(body: OrganisationCreate):
 @bp.get("", responses={200: OrganisationPage, **COMMON_ERRORS},
         summary="List organisations (any authenticated caller), oldest first")
 def list_(query: OrganisationQuery):
-    access.caller()
     statement = select(OrganisationRow)
     if query.type is not None:
         statement = statement.where(OrganisationRow.type == query.type)
@@ -66,13 +68,12 @@ def list_(query: OrganisationQuery):
         statement = statement.where(OrganisationRow.active == query.active)
     with runtime().sessions() as session:
         result = page(session, statement, OrganisationRow.created_at, OrganisationRow.id, query,
-                      key_type=__import__("uuid").UUID, convert=to_json)
+                      key_type=UUID, convert=to_json)
     return jsonify(result)
 
 
 @bp.get("/<id>", responses={200: Organisation, **COMMON_ERRORS}, summary="Read an organisation (any authenticated caller)")
 def read(path: OrganisationPath):
-    access.caller()
     with runtime().sessions() as session:
         return jsonify(to_json(get_or_404(session, path.id)))
 
