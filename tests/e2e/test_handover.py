@@ -137,11 +137,18 @@ def test_referral_handover_end_to_end(hub: Hub, receiver: WebhookReceiver):
                           message="delivery log shows delivered")
     assert {d["status"] for d in deliveries} == {"delivered"}
 
-    # No personal data in any webhook body or header.
+    # No personal data in any webhook body or header ...
     for request in receiver.received():
         blob = request.body.decode() + json.dumps(request.headers)
         for value in PERSONAL_VALUES:
             assert value not in blob, f"personal data {value!r} leaked into a webhook"
+    # ... nor in any process's log lines or exported spans (stopping flushes the span exporters).
+    hub.stop()
+    assert hub.trace_file.exists() and hub.trace_file.stat().st_size > 0, "no spans were exported"
+    logs, spans = hub.log_text(), hub.trace_file.read_text()
+    for value in PERSONAL_VALUES:
+        assert value not in logs, f"personal data {value!r} in a log line"
+        assert value not in spans, f"personal data {value!r} in a span"
 
 
 def _created_or_none(response: httpx.Response):

@@ -59,7 +59,7 @@ class ClientIn(Strict):
         code = info.data["personal_identity_code"]
         if value is None:
             if code is None:
-                raise PydanticCustomError("missing", "Required when no personal identity code is given.")
+                raise PydanticCustomError("birth_date_required", "Required when no personal identity code is given.")
             return None
         if value > utcnow().date() + timedelta(days=1):
             raise PydanticCustomError("birth_date", "The birth date is in the future.")
