@@ -39,10 +39,19 @@ class KeyRing:
             return cls.parse(spec)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
+            # Write a temporary file and link it into place: when the web and worker processes
+            # start together, exactly one key wins and nobody reads a half-written file.
             key_id = "k" + secrets.token_hex(4)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            staging = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
                 handle.write(f"{key_id}:{base64.b64encode(secrets.token_bytes(32)).decode()}\n")
+            try:
+                os.link(staging, path)
+            except FileExistsError:
+                pass
+            finally:
+                os.unlink(staging)
         return cls.parse(path.read_text().strip())
 
     @property

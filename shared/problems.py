@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -23,7 +23,10 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
-    """The problem document as the OpenAPI documents describe it."""
+    """The problem document as the OpenAPI documents describe it (served as application/problem+json)."""
+
+    model_config = ConfigDict(openapi_extra={
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}})
 
     type: str = "about:blank"
     title: str

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime, utcnow
 from shared.messaging.tables import define_messaging_tables
@@ -90,8 +90,6 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     trace_headers: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict,
                                                 comment="the processing span, parent of the delivery spans")
-
-    attempts: Mapped[list["DeliveryAttempt"]] = relationship(order_by="DeliveryAttempt.id", lazy="raise")
 
 
 class DeliveryAttempt(Base):

@@ -19,7 +19,11 @@ PREFIX = "whsec_"
 
 
 def key_ring(settings: NotificationsSettings) -> KeyRing:
-    return KeyRing.from_env_or_file(settings.secret_keys, settings.var_dir / "notifications-secret-keys.txt")
+    path = settings.var_dir / "notifications-secret-keys.txt"
+    try:
+        return KeyRing.from_env_or_file(settings.secret_keys, path)
+    except FileExistsError:  # the web and worker processes starting together: the other one wrote it
+        return KeyRing.from_env_or_file(settings.secret_keys, path)
 
 
 def new_secret() -> str:

@@ -6,11 +6,15 @@ address the host resolves to must be globally routable; one bad address is enoug
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import httpx
+
 Resolver = Callable[[str, int], list[str]]
+LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 class UnsafeUrl(ValueError):
@@ -38,17 +42,35 @@ def is_public(address: str) -> bool:
 
 
 def split_url(url: str) -> tuple[str, str, int]:
-    """(scheme, host, port) of an http(s) URL, or UnsafeUrl."""
+    """(scheme, host, port) of an http(s) URL that httpx can send to, or UnsafeUrl."""
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise UnsafeUrl("the URL may not contain spaces or control characters")
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError as exc:
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
         raise UnsafeUrl("the URL is malformed") from exc
     if parts.scheme not in ("http", "https"):
         raise UnsafeUrl("the URL must start with https:// or http://")
-    if not parts.hostname:
-        raise UnsafeUrl("the URL has no host")
+    if not parts.hostname or not _valid_host(parts.hostname):
+        raise UnsafeUrl("the URL has no valid host")
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name of letter-digit-hyphen labels, or an IP literal."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+        return True
+    except ValueError:
+        pass
+    try:
+        host = host.encode("idna").decode("ascii")  # ä.fi -> xn--4ca.fi, as httpx will send it
+    except UnicodeError:
+        return False
+    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    return len(host) <= 253 and all(LABEL.fullmatch(label) for label in labels)
 
 
 def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> None:

@@ -1,0 +1,10 @@
+"""The notifications HTTP API: webhook endpoints and the delivery log."""
+from __future__ import annotations
+
+from notifications.api.deliveries import bp as deliveries_bp
+from notifications.api.webhooks import bp as webhooks_bp
+
+
+def register(app) -> None:
+    app.register_api(webhooks_bp)
+    app.register_api(deliveries_bp)

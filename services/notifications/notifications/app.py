@@ -1,0 +1,31 @@
+"""The web process: `create_app()` builds the Flask app (gunicorn: 'notifications.app:create_app()')."""
+from __future__ import annotations
+
+from shared import auth
+from shared.auth import JwksKeySource, TokenVerifier
+from shared.runtime import ServiceRuntime
+from shared.web import create_service_app, database_check_for
+
+from notifications import api
+from notifications.bootstrap import build_runtime
+from notifications.revocation import RevokedClients
+from notifications.settings import NotificationsSettings
+
+
+def create_app(settings: NotificationsSettings | None = None, *, verifier: TokenVerifier | None = None,
+               runtime: ServiceRuntime | None = None):
+    runtime = runtime or build_runtime(settings)
+    settings = runtime.settings
+    app = create_service_app(
+        "notifications", title="Hub notifications",
+        description="Webhook endpoints of organisations' systems, signed per Standard Webhooks, and the "
+                    "delivery log. Webhook bodies carry ids and statuses only, never personal data.",
+        database_check=database_check_for(runtime.engine), broker_url=settings.broker_url, engine=runtime.engine)
+    verifier = verifier or TokenVerifier(JwksKeySource(settings.accounts_url + "/.well-known/jwks.json"),
+                                         audience=settings.audience, issuer=settings.issuer)
+    if verifier.is_revoked is None:
+        verifier.is_revoked = RevokedClients(runtime.sessions)
+    auth.install(app, verifier)
+    api.register(app)
+    app.extensions["hub.runtime"] = runtime
+    return app

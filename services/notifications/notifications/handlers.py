@@ -1,0 +1,51 @@
+"""Inbox handlers: keep the read models current and turn events into webhook deliveries.
+
+Read models ignore stale events by the aggregate's `sequence`; deliveries are made for every
+event regardless (each event is news to its receivers) and are idempotent per (endpoint, event).
+"""
+from __future__ import annotations
+
+from shared.contracts.envelope import Event
+from shared.contracts.events import EVENT_TYPES
+
+from notifications.delivery.fanout import create_deliveries
+from notifications.models import Organisation, ReferralParty, RevokedClient
+
+ORGANISATION_SNAPSHOTS = ("organisation.registered", "organisation.updated", "organisation.deactivated",
+                          "organisation.reactivated")
+
+
+def on_organisation(session, event: Event) -> None:
+    data = event.data
+    if event.type in ORGANISATION_SNAPSHOTS:
+        organisation = session.get(Organisation, data.organisation_id)
+        if organisation is None:
+            session.add(Organisation(id=data.organisation_id, active=data.active, sequence=data.sequence))
+        elif data.sequence > organisation.sequence:
+            organisation.active, organisation.sequence = data.active, data.sequence
+    create_deliveries(session, event, [data.organisation_id])
+
+
+def on_referral(session, event: Event) -> None:
+    data = event.data
+    party = session.get(ReferralParty, data.referral_id)
+    if party is None:
+        session.add(ReferralParty(referral_id=data.referral_id, from_organisation_id=data.from_organisation_id,
+                                  to_organisation_id=data.to_organisation_id, status=data.status,
+                                  sequence=data.sequence))
+    elif data.sequence > party.sequence:
+        party.status, party.sequence = data.status, data.sequence
+    create_deliveries(session, event, [data.from_organisation_id, data.to_organisation_id],
+                      referral_id=data.referral_id)
+
+
+def on_api_client_revoked(session, event: Event) -> None:
+    if session.get(RevokedClient, event.data.client_id) is None:
+        session.add(RevokedClient(client_id=event.data.client_id, revoked_at=event.data.revoked_at))
+
+
+HANDLERS = {
+    **{event_type: on_organisation for event_type in EVENT_TYPES if event_type.startswith("organisation.")},
+    **{event_type: on_referral for event_type in EVENT_TYPES if event_type.startswith("referral.")},
+    "api_client.revoked": on_api_client_revoked,
+}

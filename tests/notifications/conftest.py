@@ -1,0 +1,180 @@
+"""Fixtures of the notifications suite: a migrated service, a controlled clock and real HTTP receivers."""
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from shared.contracts.envelope import Event
+from shared.contracts.events import ReferralSent
+from shared.db import unit_of_work
+
+from notifications.app import create_app
+from notifications.bootstrap import build_runtime
+from notifications.delivery.dispatcher import Dispatcher
+from notifications.handlers import HANDLERS
+from notifications.settings import NotificationsSettings
+
+MANAGE = ("webhooks:manage",)
+
+
+class Clock:
+    """The dispatcher's time, moved by the test instead of slept through.
+
+    It stands still from its first reading (the real time then), so deliveries made before it is
+    read are due; ones made later by the real clock (recover, new events) need `advance`.
+    """
+
+    def __init__(self):
+        self._now: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        if self._now is None:
+            self._now = datetime.now(timezone.utc)
+        return self._now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self._now = self.now + timedelta(**delta)
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A real HTTP server on 127.0.0.1 answering scripted statuses per path (default 200).
+
+    A script entry is a status code, `(status, {headers})`, or "hang" (never answers until teardown).
+    """
+
+    server: ThreadingHTTPServer
+    requests: list[Received] = field(default_factory=list)
+    scripts: dict[str, list] = field(default_factory=dict)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def url(self, path: str = "/hook") -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def script(self, path: str, *answers) -> None:
+        self.scripts.setdefault(path, []).extend(answers)
+
+    def to(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
+
+
+@pytest.fixture
+def receiver():
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            state.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            queue = state.scripts.get(self.path)
+            answer = queue.pop(0) if queue else 200
+            if answer == "hang":
+                state.release.wait(30)
+                return
+            status, headers = answer if isinstance(answer, tuple) else (answer, {})
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state = Receiver(server)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield state
+    state.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def settings(tmp_path) -> NotificationsSettings:
+    return NotificationsSettings(var_dir=tmp_path, allow_private_urls=True, delivery_timeout_seconds=2.0)
+
+
+@pytest.fixture
+def runtime(settings):
+    runtime = build_runtime(settings)
+    runtime.migrate()
+    yield runtime
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def app(runtime, tokens):
+    return create_app(runtime=runtime, verifier=tokens.verifier())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def dispatcher(runtime, clock):
+    dispatcher = Dispatcher(runtime, clock=clock)
+    yield dispatcher
+    dispatcher.close()
+
+
+@pytest.fixture
+def org_headers(tokens):
+    """Headers of an organisation's API client allowed to manage webhooks."""
+    def make(org: uuid.UUID, scopes=MANAGE, **kwargs) -> dict[str, str]:
+        return tokens.headers(org=str(org), scopes=scopes, **kwargs)
+    return make
+
+
+@pytest.fixture
+def register(client, org_headers):
+    """Register a webhook through the API; returns its JSON (with the secret)."""
+    def make(org: uuid.UUID, url: str, event_types=("*",)) -> dict:
+        response = client.post("/v1/webhooks", json={"url": url, "event_types": list(event_types)},
+                               headers=org_headers(org))
+        assert response.status_code == 201, response.json
+        return response.json
+    return make
+
+
+@pytest.fixture
+def handle(runtime):
+    """Run the inbox handler of `data`'s event type in a transaction, as the processor does."""
+    def run(data, event: Event | None = None) -> Event:
+        event = event or Event.of(data, source="/test")
+        with unit_of_work(runtime.sessions) as session:
+            HANDLERS[event.type](session, event)
+        return event
+    return run
+
+
+def referral_sent(sender: uuid.UUID, receiver: uuid.UUID, *, referral_id: uuid.UUID | None = None,
+                  sequence: int = 1) -> ReferralSent:
+    return ReferralSent(referral_id=referral_id or uuid.uuid4(), from_organisation_id=sender,
+                        to_organisation_id=receiver, status="sent", sequence=sequence,
+                        occurred_at=datetime.now(timezone.utc))
