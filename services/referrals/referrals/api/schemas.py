@@ -6,10 +6,11 @@ identity code and birth date checks live here as field validators rather than in
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
+from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, ValidationInfo,
+                      field_validator)
 from pydantic_core import PydanticCustomError
 
 from shared.contracts.events import DeclineReason, Outcome, ReferralStatus
@@ -24,6 +25,17 @@ ConsentMethod = Literal["written", "oral", "electronic"]
 Text = Field(default=None, max_length=4000)
 
 
+def _iso_text(value):
+    """Dates and times as ISO 8601 text only (pydantic would also take numbers as Unix times)."""
+    if isinstance(value, str) and len(value) >= 10 and value[:4].isdigit() and value[4] == "-":
+        return value
+    raise PydanticCustomError("iso_8601", "Expected an ISO 8601 date or date-time string.")
+
+
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -35,7 +47,7 @@ class ClientIn(Strict):
     last_name: str = Field(min_length=1, max_length=100)
     personal_identity_code: str | None = Field(default=None, max_length=11, examples=["010504A902T"],
                                                description="Optional; temporary codes (900-999) are accepted.")
-    birth_date: date | None = Field(default=None, validate_default=True,
+    birth_date: IsoDate | None = Field(default=None, validate_default=True,
                                     description="Required without an identity code; must match it when both are given.")
     phone: str | None = Field(default=None, max_length=40)
     email: EmailStr | None = Field(default=None, max_length=254)
@@ -60,7 +72,7 @@ class ClientIn(Strict):
         if value is None:
             if code is None:
                 raise PydanticCustomError("birth_date_required", "Required when no personal identity code is given.")
-            return None
+            return identity.birth_date_of(code)
         if value > utcnow().date() + timedelta(days=1):
             raise PydanticCustomError("birth_date", "The birth date is in the future.")
         if code is not None and identity.birth_date_of(code) != value:
@@ -69,10 +81,11 @@ class ClientIn(Strict):
 
 
 class ConsentIn(Strict):
-    given: bool = Field(description="Must be true: no referral without the client's consent.")
+    given: bool = Field(strict=True, description="Must be true: no referral without the client's consent.",
+                        json_schema_extra={"const": True})
     method: ConsentMethod
-    given_at: AwareDatetime
-    expires_at: AwareDatetime | None = None
+    given_at: IsoDatetime
+    expires_at: IsoDatetime | None = None
 
     @field_validator("given")
     @classmethod
@@ -159,7 +172,7 @@ class CreateHeaders(BaseModel):
 class ListQuery(BaseModel):
     direction: Literal["incoming", "outgoing"] | None = None
     status: ReferralStatus | None = None
-    updated_since: AwareDatetime | None = None
+    updated_since: IsoDatetime | None = None
     limit: int = Field(default=50, ge=1, le=200)
     cursor: str | None = Field(default=None, max_length=500)
 

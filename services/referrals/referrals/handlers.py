@@ -1,0 +1,67 @@
+"""Inbox handlers: accounts' organisation events feed the organisations read model; revoked API
+clients feed the token denylist. Each ignores an event older than what it already has."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from shared.contracts.envelope import Event
+from shared.contracts.events import ApiClientRevoked, OrganisationSnapshot
+from shared.db import utcnow
+
+from referrals.bootstrap import runtime_of
+from referrals.domain import lifecycle
+from referrals.domain.lifecycle import Action, Party
+from referrals.models import Organisation, Referral, RevokedClient
+from referrals.usecases import apply
+
+
+def on_organisation(session, event: Event) -> None:
+    data: OrganisationSnapshot = event.data
+    organisation = session.get(Organisation, data.organisation_id)
+    if organisation is not None and organisation.sequence >= data.sequence:
+        return  # stale or redelivered
+    if organisation is None:
+        organisation = Organisation(id=data.organisation_id)
+        session.add(organisation)
+    organisation.name = data.name.model_dump(exclude_none=True)
+    organisation.type = data.type
+    organisation.active = data.active
+    organisation.parent_id = data.parent_id
+    organisation.response_deadline_days = data.response_deadline_days
+    organisation.sequence = data.sequence
+    organisation.updated_at = utcnow()
+    session.flush()
+    if not data.active:
+        _withdraw_open_referrals_to(session, organisation)
+
+
+def _withdraw_open_referrals_to(session, organisation: Organisation) -> None:
+    """CONTRACT.md: open referrals to a deactivated organisation end as withdrawn
+    (`receiver_deactivated`), and their senders are told by the event."""
+    runtime, now = runtime_of(session), utcnow()
+    withdrawable = [str(s) for s in lifecycle.sources_of(Action.WITHDRAW)]
+    referrals = session.execute(
+        sa.select(Referral).where(Referral.to_organisation_id == organisation.id, Referral.status.in_(withdrawable))
+        .with_for_update()).scalars().all()
+    for referral in referrals:
+        apply(session, runtime, referral, Action.WITHDRAW, Party.SYSTEM, subject="hub:organisation-deactivated",
+              organisation_id=None, now=now, code=lifecycle.SYSTEM_WITHDRAW_REASON)
+
+
+def on_api_client_revoked(session, event: Event) -> None:
+    data: ApiClientRevoked = event.data
+    revoked = session.get(RevokedClient, data.client_id)
+    if revoked is None:
+        session.add(RevokedClient(client_id=data.client_id, organisation_id=data.organisation_id,
+                                  revoked_at=data.revoked_at))
+    elif data.revoked_at > revoked.revoked_at:
+        revoked.revoked_at = data.revoked_at
+
+
+HANDLERS = {
+    "organisation.registered": on_organisation,
+    "organisation.updated": on_organisation,
+    "organisation.deactivated": on_organisation,
+    "organisation.reactivated": on_organisation,
+    "api_client.revoked": on_api_client_revoked,
+}
