@@ -12,22 +12,22 @@ from sqlalchemy.orm import Session
 
 from shared.contracts.events import ApiClientRevoked
 from shared.db import unit_of_work, utcnow
-from shared.problems import Problem, ProblemError, field_error
-from shared.web import BEARER, COMMON_ERRORS
+from shared.problems import ProblemError, field_error
+from shared.web import BEARER
 
 from accounts import clients
 from accounts.api import access
 from accounts.api.context import runtime
 from accounts.api.organisations import get_or_404
 from accounts.api.pages import page
-from accounts.api.schemas import (ApiClient, ApiClientCreate, ApiClientCredentials, ApiClientPage, ApiClientPath,
+from accounts.api.schemas import (ERRORS, ApiClient, ApiClientCreate, ApiClientCredentials, ApiClientPage, ApiClientPath,
                                   OrganisationPath, PageQuery)
 from accounts.models import ApiClient as ApiClientRow
 
 tag = Tag(name="api-clients", description="An organisation's API clients (operator or that organisation's admin)")
 bp = APIBlueprint("api_clients", __name__, url_prefix="/v1/organisations/<id>/api-clients", abp_tags=[tag],
                   abp_security=BEARER)
-bp.before_request(access.caller)
+bp.before_request(access.authenticate)
 # Scopes only the operator's own clients carry.
 OPERATOR_ONLY_SCOPES = {"ops:read"}
 
@@ -57,15 +57,15 @@ def _client_or_404(session: Session, path: ApiClientPath) -> ApiClientRow:
     return client
 
 
-@bp.post("", responses={201: ApiClientCredentials, 409: Problem, **COMMON_ERRORS},
+@bp.post("", responses={201: ApiClientCredentials, **ERRORS},
          summary="Create an API client (operator or the organisation's admin); the secret is shown only here")
 def create(path: OrganisationPath, body: ApiClientCreate):
-    for index, scope in enumerate(body.scopes):
-        if scope in OPERATOR_ONLY_SCOPES:
-            raise field_error(f"scopes.{index}", f"{scope} is for the operator's own clients only.")
     rt = runtime()
     with unit_of_work(rt.sessions) as session:
         org = _organisation_for_admin(session, path.id)
+        for index, scope in enumerate(body.scopes):
+            if scope in OPERATOR_ONLY_SCOPES:
+                raise field_error(f"scopes.{index}", f"{scope} is for the operator's own clients only.")
         if not org.active:
             raise ProblemError(409, "Conflict", "The organisation is deactivated.", code="organisation-inactive")
         credentials = clients.create_client(session, name=body.name, organisation_id=org.id,
@@ -75,7 +75,7 @@ def create(path: OrganisationPath, body: ApiClientCreate):
     return response
 
 
-@bp.get("", responses={200: ApiClientPage, **COMMON_ERRORS},
+@bp.get("", responses={200: ApiClientPage, **ERRORS},
         summary="List the organisation's API clients, revoked ones included (operator or the organisation's admin)")
 def list_(path: OrganisationPath, query: PageQuery):
     with runtime().sessions() as session:
@@ -85,7 +85,7 @@ def list_(path: OrganisationPath, query: PageQuery):
                             convert=to_json))
 
 
-@bp.delete("/<client_id>", responses={204: None, **COMMON_ERRORS},
+@bp.delete("/<client_id>", responses={204: None, **ERRORS},
            summary="Revoke an API client (operator or the organisation's admin): no new tokens, and its "
                    "issued tokens are refused; a client id of another organisation answers 404")
 def revoke(path: ApiClientPath):
@@ -99,7 +99,7 @@ def revoke(path: ApiClientPath):
     return Response(status=204)
 
 
-@bp.post("/<client_id>/rotate-secret", responses={200: ApiClientCredentials, 409: Problem, **COMMON_ERRORS},
+@bp.post("/<client_id>/rotate-secret", responses={200: ApiClientCredentials, **ERRORS},
          summary="Give an API client a new secret, shown only here; the old one stops working at once "
                  "(tokens already issued stay valid until they expire)")
 def rotate_secret(path: ApiClientPath):

@@ -10,19 +10,19 @@ from sqlalchemy.orm import Session
 
 from shared.db import unit_of_work
 from shared.problems import ProblemError, field_error
-from shared.web import BEARER, COMMON_ERRORS
+from shared.web import BEARER
 
 from accounts import organisations
 from accounts.api import access
 from accounts.api.context import runtime
 from accounts.api.pages import page
-from accounts.api.schemas import (Organisation, OrganisationCreate, OrganisationPage, OrganisationPatch,
+from accounts.api.schemas import (ERRORS, Organisation, OrganisationCreate, OrganisationPage, OrganisationPatch,
                                   OrganisationPath, OrganisationQuery)
 from accounts.models import Organisation as OrganisationRow
 
 tag = Tag(name="organisations", description="The organisations of the network (visible to every authenticated caller)")
 bp = APIBlueprint("organisations", __name__, url_prefix="/v1/organisations", abp_tags=[tag], abp_security=BEARER)
-bp.before_request(access.caller)  # 401 comes before any validation of the request
+bp.before_request(access.authenticate)
 NOT_NULL = ("name", "type", "municipality_codes", "response_deadline_days")
 
 
@@ -42,7 +42,7 @@ def get_or_404(session: Session, organisation_id) -> OrganisationRow:
     return org
 
 
-@bp.post("", responses={201: Organisation, **COMMON_ERRORS}, summary="Register an organisation (operator)")
+@bp.post("", responses={201: Organisation, **ERRORS}, summary="Register an organisation (operator)")
 def create(body: OrganisationCreate):
     access.require_operator()
     rt = runtime()
@@ -56,7 +56,7 @@ def create(body: OrganisationCreate):
     return response
 
 
-@bp.get("", responses={200: OrganisationPage, **COMMON_ERRORS},
+@bp.get("", responses={200: OrganisationPage, **ERRORS},
         summary="List organisations (any authenticated caller), oldest first")
 def list_(query: OrganisationQuery):
     statement = select(OrganisationRow)
@@ -72,13 +72,13 @@ def list_(query: OrganisationQuery):
     return jsonify(result)
 
 
-@bp.get("/<id>", responses={200: Organisation, **COMMON_ERRORS}, summary="Read an organisation (any authenticated caller)")
+@bp.get("/<id>", responses={200: Organisation, **ERRORS}, summary="Read an organisation (any authenticated caller)")
 def read(path: OrganisationPath):
     with runtime().sessions() as session:
         return jsonify(to_json(get_or_404(session, path.id)))
 
 
-@bp.patch("/<id>", responses={200: Organisation, **COMMON_ERRORS},
+@bp.patch("/<id>", responses={200: Organisation, **ERRORS},
           summary="Change an organisation (operator, or its own admin; `type` by an operator only; "
                   "another organisation's caller gets 403)")
 def patch(path: OrganisationPath, body: OrganisationPatch):
@@ -106,13 +106,13 @@ def _set_active(organisation_id, active: bool):
         return jsonify(to_json(org))
 
 
-@bp.post("/<id>/deactivate", responses={200: Organisation, **COMMON_ERRORS},
+@bp.post("/<id>/deactivate", responses={200: Organisation, **ERRORS},
          summary="Deactivate an organisation (operator): its clients get no tokens; idempotent")
 def deactivate(path: OrganisationPath):
     return _set_active(path.id, False)
 
 
-@bp.post("/<id>/reactivate", responses={200: Organisation, **COMMON_ERRORS},
+@bp.post("/<id>/reactivate", responses={200: Organisation, **ERRORS},
          summary="Reactivate an organisation (operator); idempotent")
 def reactivate(path: OrganisationPath):
     return _set_active(path.id, True)

@@ -24,8 +24,8 @@ def _decode(cursor: str, key_type: Callable) -> tuple[datetime, object]:
     try:
         created_at, key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         at = datetime.fromisoformat(created_at)
-        if at.tzinfo is None:
-            raise ValueError("naive time")
+        if at.tzinfo is None or not isinstance(key, str) or "\x00" in key:
+            raise ValueError("not one of our cursors")
         return at, key_type(key)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise field_error("cursor", "Not a cursor from a previous page's next_cursor.") from None

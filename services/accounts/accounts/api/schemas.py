@@ -6,10 +6,13 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 from stdnum.fi import ytunnus
 
 from shared.auth import SCOPES
 from shared.contracts.events import OrganisationType
+from shared.problems import PROBLEM_JSON, Problem
+from shared.web import COMMON_ERRORS
 
 # Names and labels: one line of printable text (no control characters, so no NUL either).
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
@@ -22,10 +25,21 @@ def _ytunnus(value: str) -> str:
     try:
         return ytunnus.format(ytunnus.validate(value))
     except ValueError:
-        raise ValueError("Not a valid Y-tunnus (business ID), e.g. 0112038-9.") from None
+        raise PydanticCustomError("ytunnus", "Not a valid Y-tunnus (business ID), e.g. 0112038-9.") from None
 
 
 BusinessId = Annotated[str, StringConstraints(max_length=20), AfterValidator(_ytunnus)]
+
+
+class ProblemDocument(Problem):
+    """shared's Problem, documented with the media type the answers really have."""
+
+    model_config = ConfigDict(title="Problem", openapi_extra={
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+
+
+# The error answers every operation documents (schemathesis checks answers against them).
+ERRORS = {status: ProblemDocument for status in (*COMMON_ERRORS, 409)}
 
 
 class Strict(BaseModel):
@@ -131,7 +145,7 @@ class ApiClientPage(Page):
 
 class ApiClientPath(BaseModel):
     id: UUID
-    client_id: str = Field(max_length=64)
+    client_id: str = Field(max_length=64, pattern=r"^[^\x00-\x1f\x7f]+$")
 
 
 # --- OAuth --------------------------------------------------------------------------------------
@@ -161,7 +175,6 @@ class OpenIdConfiguration(BaseModel):
     token_endpoint: str
     grant_types_supported: list[str]
     token_endpoint_auth_methods_supported: list[str]
-    token_endpoint_auth_signing_alg_values_supported: list[str] | None = None
     id_token_signing_alg_values_supported: list[str]
     scopes_supported: list[str]
     response_types_supported: list[str]
