@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 
 from flask import Response, g, jsonify, request
 from flask_openapi3 import Info, OpenAPI
@@ -14,14 +15,21 @@ from pydantic import BaseModel
 import sqlalchemy as sa
 
 from shared.messaging import broker
-from shared.problems import Problem, problem_response, register_problem_handlers, validation_problem
+from shared.problems import PROBLEM_JSON, Problem, problem_response, register_problem_handlers, validation_problem
 
 SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 BEARER = [{"bearerAuth": []}]
 health_tag = Tag(name="health", description="Liveness and readiness")
 
-# Error responses documented on every operation (schemathesis checks responses against them).
-COMMON_ERRORS = {401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem, 500: Problem, 503: Problem}
+def problem_responses(*statuses: int) -> dict:
+    """Error answers documented as what they are: `application/problem+json` documents."""
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {status: {"description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {"schema": schema}}}
+            for status in statuses}
+
+
+# The error answers every authenticated operation documents (schemathesis checks answers against them).
+COMMON_ERRORS = problem_responses(401, 403, 404, 422, 429, 500, 503)
 
 
 class Health(BaseModel):

@@ -118,8 +118,6 @@ def fresh_postgres_db(postgres_url) -> Callable[[str], str]:
         return f"{postgres_url}/{name}"
 
     yield make
-    import sqlalchemy as sa
-
     admin = sa.create_engine(postgres_url + "/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         for name in created:

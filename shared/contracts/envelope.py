@@ -43,17 +43,22 @@ class Event:
         return self.data.model_dump(mode="json")
 
     def ce_headers(self) -> dict[str, str]:
-        headers = {
-            "cloudEvents_specversion": SPECVERSION,
-            "cloudEvents_id": self.id,
-            "cloudEvents_source": self.source,
-            "cloudEvents_type": self.type,
-            "cloudEvents_time": self.time.isoformat(),
-            "cloudEvents_datacontenttype": "application/json",
-        }
-        if self.subject:
-            headers["cloudEvents_subject"] = self.subject
-        return headers
+        return ce_headers(id=self.id, source=self.source, type=self.type, time=self.time, subject=self.subject)
+
+
+def ce_headers(*, id: str, source: str, type: str, time: datetime, subject: str | None) -> dict[str, str]:
+    """The CloudEvents attributes as AMQP headers (binary mode)."""
+    headers = {
+        "cloudEvents_specversion": SPECVERSION,
+        "cloudEvents_id": id,
+        "cloudEvents_source": source,
+        "cloudEvents_type": type,
+        "cloudEvents_time": time.isoformat(),
+        "cloudEvents_datacontenttype": "application/json",
+    }
+    if subject:
+        headers["cloudEvents_subject"] = subject
+    return headers
 
 
 def ce_attributes(headers: dict[str, Any]) -> dict[str, str]:

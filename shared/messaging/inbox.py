@@ -9,7 +9,6 @@ row dead: listed for operators, who can replay or discard it. A poison message n
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 from collections.abc import Callable

@@ -15,6 +15,7 @@ from kombu import Producer
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind
 
+from shared.contracts.envelope import ce_headers
 from shared.db import utcnow
 from shared.messaging import broker, topology
 from shared.messaging.wakeup import Wakeup
@@ -61,20 +62,6 @@ class Publisher:
             self.channel.close()
         except Exception:
             pass
-
-
-def _headers_for(row) -> dict:
-    headers = {
-        "cloudEvents_specversion": "1.0",
-        "cloudEvents_id": row.id,
-        "cloudEvents_source": row.source,
-        "cloudEvents_type": row.type,
-        "cloudEvents_time": row.time.isoformat(),
-        "cloudEvents_datacontenttype": "application/json",
-    }
-    if row.subject:
-        headers["cloudEvents_subject"] = row.subject
-    return headers
 
 
 class OutboxRelay:
@@ -133,7 +120,8 @@ class OutboxRelay:
                     "hub.service": self.service,
                 },
             ) as span:
-                headers = inject_headers(_headers_for(row))
+                headers = inject_headers(ce_headers(id=row.id, source=row.source, type=row.type, time=row.time,
+                                                      subject=row.subject))
                 try:
                     publisher.publish(event_id=row.id, routing_key=row.type, body=row.payload.encode(),
                                       headers=headers)

@@ -13,11 +13,6 @@ from shared.auth import Principal, current_principal, forbidden
 ADMIN_SCOPE = "organisations:admin"
 
 
-def authenticate() -> None:
-    """A blueprint's `before_request`: 401 comes before any validation of the request."""
-    current_principal()
-
-
 def is_admin_of(principal: Principal, organisation_id: UUID) -> bool:
     """An operator, or the organisation's own admin (person) or client with `organisations:admin`."""
     if principal.is_operator:

@@ -10,6 +10,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.auth import require_token
 from shared.contracts.events import ApiClientRevoked
 from shared.db import unit_of_work, utcnow
 from shared.problems import ProblemError, field_error
@@ -27,7 +28,7 @@ from accounts.models import ApiClient as ApiClientRow
 tag = Tag(name="api-clients", description="An organisation's API clients (operator or that organisation's admin)")
 bp = APIBlueprint("api_clients", __name__, url_prefix="/v1/organisations/<id>/api-clients", abp_tags=[tag],
                   abp_security=BEARER)
-bp.before_request(access.authenticate)
+require_token(bp)
 # Scopes only the operator's own clients carry.
 OPERATOR_ONLY_SCOPES = {"ops:read"}
 

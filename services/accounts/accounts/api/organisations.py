@@ -8,6 +8,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.auth import require_token
 from shared.db import unit_of_work
 from shared.problems import ProblemError, field_error
 from shared.web import BEARER
@@ -22,7 +23,7 @@ from accounts.models import Organisation as OrganisationRow
 
 tag = Tag(name="organisations", description="The organisations of the network (visible to every authenticated caller)")
 bp = APIBlueprint("organisations", __name__, url_prefix="/v1/organisations", abp_tags=[tag], abp_security=BEARER)
-bp.before_request(access.authenticate)
+require_token(bp)
 NOT_NULL = ("name", "type", "municipality_codes", "response_deadline_days")
 
 

@@ -11,8 +11,7 @@ from stdnum.fi import ytunnus
 
 from shared.auth import SCOPES
 from shared.contracts.events import OrganisationType
-from shared.problems import PROBLEM_JSON, Problem
-from shared.web import COMMON_ERRORS
+from shared.web import COMMON_ERRORS, problem_responses
 
 # Names and labels: one line of printable text (no control characters, so no NUL either).
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
@@ -31,15 +30,8 @@ def _ytunnus(value: str) -> str:
 BusinessId = Annotated[str, StringConstraints(max_length=20), AfterValidator(_ytunnus)]
 
 
-class ProblemDocument(Problem):
-    """shared's Problem, documented with the media type the answers really have."""
-
-    model_config = ConfigDict(title="Problem", openapi_extra={
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}})
-
-
 # The error answers every operation documents (schemathesis checks answers against them).
-ERRORS = {status: ProblemDocument for status in (*COMMON_ERRORS, 409)}
+ERRORS = {**COMMON_ERRORS, **problem_responses(409)}
 
 
 class Strict(BaseModel):

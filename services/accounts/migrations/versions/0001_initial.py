@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import shared.db
+from shared.messaging.migration_ops import create_outbox_and_inbox, drop_outbox_and_inbox
 
 
 revision = '0001'
@@ -16,21 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('inbox',
-    sa.Column('consumer', sa.String(length=80), nullable=False),
-    sa.Column('event_id', sa.String(length=64), nullable=False),
-    sa.Column('type', sa.String(length=80), nullable=False),
-    sa.Column('headers', sa.JSON(), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('processed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('dead_at', shared.db.UTCDateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
-    )
-    op.create_index('ix_inbox_due', 'inbox', ['consumer', 'next_attempt_at'], unique=False, sqlite_where=sa.text('processed_at IS NULL AND dead_at IS NULL'), postgresql_where=sa.text('processed_at IS NULL AND dead_at IS NULL'))
+    create_outbox_and_inbox(op)
 
     op.create_table('organisations',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -52,24 +39,6 @@ def upgrade() -> None:
     op.create_index('ix_organisations_page', 'organisations', ['created_at', 'id'], unique=False)
     op.create_index('ix_organisations_parent_id', 'organisations', ['parent_id'], unique=False)
 
-    op.create_table('outbox',
-    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False, comment='insertion order, so events leave in the order they were made'),
-    sa.Column('id', sa.String(length=36), nullable=False, comment='event id = AMQP message_id'),
-    sa.Column('type', sa.String(length=80), nullable=False),
-    sa.Column('source', sa.String(length=80), nullable=False),
-    sa.Column('subject', sa.String(length=80), nullable=True),
-    sa.Column('time', shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('trace_headers', sa.JSON(), nullable=False),
-    sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', shared.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('position'),
-    sa.UniqueConstraint('id')
-    )
-    op.create_index('ix_outbox_pending', 'outbox', ['position'], unique=False, sqlite_where=sa.text('published_at IS NULL'), postgresql_where=sa.text('published_at IS NULL'))
 
     op.create_table('signing_keys',
     sa.Column('kid', sa.String(length=64), nullable=False),
@@ -104,13 +73,9 @@ def downgrade() -> None:
 
     op.drop_table('api_clients')
     op.drop_table('signing_keys')
-    op.drop_index('ix_outbox_pending', table_name='outbox', sqlite_where=sa.text('published_at IS NULL'), postgresql_where=sa.text('published_at IS NULL'))
 
-    op.drop_table('outbox')
     op.drop_index('ix_organisations_parent_id', table_name='organisations')
     op.drop_index('ix_organisations_page', table_name='organisations')
 
     op.drop_table('organisations')
-    op.drop_index('ix_inbox_due', table_name='inbox', sqlite_where=sa.text('processed_at IS NULL AND dead_at IS NULL'), postgresql_where=sa.text('processed_at IS NULL AND dead_at IS NULL'))
-
-    op.drop_table('inbox')
+    drop_outbox_and_inbox(op)

@@ -6,6 +6,7 @@ Revises: -
 from alembic import op
 import sqlalchemy as sa
 import shared.db
+from shared.messaging.migration_ops import create_outbox_and_inbox, drop_outbox_and_inbox
 
 
 revision = '0001'
@@ -15,21 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('inbox',
-    sa.Column('consumer', sa.String(length=80), nullable=False),
-    sa.Column('event_id', sa.String(length=64), nullable=False),
-    sa.Column('type', sa.String(length=80), nullable=False),
-    sa.Column('headers', sa.JSON(), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('received_at', shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('processed_at', shared.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('dead_at', shared.db.UTCDateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
-    )
-    op.create_index('ix_inbox_due', 'inbox', ['consumer', 'next_attempt_at'], unique=False, sqlite_where=sa.text('processed_at IS NULL AND dead_at IS NULL'), postgresql_where=sa.text('processed_at IS NULL AND dead_at IS NULL'))
+    create_outbox_and_inbox(op)
 
     op.create_table('organisations',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -37,24 +24,6 @@ def upgrade() -> None:
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_table('outbox',
-    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False, comment='insertion order, so events leave in the order they were made'),
-    sa.Column('id', sa.String(length=36), nullable=False, comment='event id = AMQP message_id'),
-    sa.Column('type', sa.String(length=80), nullable=False),
-    sa.Column('source', sa.String(length=80), nullable=False),
-    sa.Column('subject', sa.String(length=80), nullable=True),
-    sa.Column('time', shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('trace_headers', sa.JSON(), nullable=False),
-    sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('published_at', shared.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', shared.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('position'),
-    sa.UniqueConstraint('id')
-    )
-    op.create_index('ix_outbox_pending', 'outbox', ['position'], unique=False, sqlite_where=sa.text('published_at IS NULL'), postgresql_where=sa.text('published_at IS NULL'))
 
     op.create_table('referral_parties',
     sa.Column('referral_id', sa.Uuid(), nullable=False),
@@ -130,5 +99,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in ("delivery_attempts", "deliveries", "webhooks", "revoked_clients", "referral_parties",
-                  "organisations", "outbox", "inbox"):
+                  "organisations"):
         op.drop_table(table)
+    drop_outbox_and_inbox(op)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import current_app, jsonify
 from flask_openapi3 import APIBlueprint, Tag
 
+from shared.auth import require_token
 from shared.web import BEARER
 
 from notifications.api.access import reading_organisation
@@ -16,6 +17,7 @@ from notifications.models import Delivery, DeliveryAttempt
 
 tag = Tag(name="deliveries", description="The webhook delivery log (GOV.UK Notify's statuses)")
 bp = APIBlueprint("deliveries", __name__, url_prefix="/v1/deliveries", abp_tags=[tag], abp_security=BEARER)
+require_token(bp)
 
 DELIVERY_FIELDS = [name for name in DeliveryOut.model_fields if name != "attempts"]
 

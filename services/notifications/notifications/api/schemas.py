@@ -7,7 +7,6 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.problems import PROBLEM_JSON, Problem
 from shared.web import COMMON_ERRORS
 
 from notifications.delivery.fanout import ALL_TYPES, DELIVERABLE_TYPES
@@ -17,14 +16,7 @@ EventTypeName = Literal[(ALL_TYPES, *DELIVERABLE_TYPES)]  # type: ignore[valid-t
 DeliveryStatus = Literal[DELIVERY_STATUSES]  # type: ignore[valid-type]
 
 
-class ProblemDocument(Problem):
-    """The shared problem model, documented with the media type errors are answered with."""
-
-    model_config = ConfigDict(title="Problem", openapi_extra={
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}})
-
-
-ERRORS = {status: ProblemDocument for status in COMMON_ERRORS}
+ERRORS = COMMON_ERRORS
 
 
 class WebhookIn(BaseModel):

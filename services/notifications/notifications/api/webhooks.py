@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import current_app, jsonify
 from flask_openapi3 import APIBlueprint, Tag
 
-from shared.auth import forbidden
+from shared.auth import forbidden, require_token
 from shared.db import unit_of_work, utcnow
 from shared.messaging.wakeup import notify
 from shared.problems import ProblemError, field_error
@@ -25,6 +25,7 @@ from notifications.url_guard import UnsafeUrl, check_url, resolve
 
 tag = Tag(name="webhooks", description="Endpoints receiving the organisation's events, signed per Standard Webhooks")
 bp = APIBlueprint("webhooks", __name__, url_prefix="/v1/webhooks", abp_tags=[tag], abp_security=BEARER)
+require_token(bp)
 
 
 def _runtime():

@@ -8,6 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 from shared.db import UTCDateTime
+from shared.messaging.migration_ops import create_outbox_and_inbox, drop_outbox_and_inbox
 
 
 revision = '0001'
@@ -17,6 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    create_outbox_and_inbox(op)
     op.create_table('idempotency_keys',
     sa.Column('client', sa.String(length=200), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
@@ -25,21 +27,6 @@ def upgrade() -> None:
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('client', 'key')
     )
-    op.create_table('inbox',
-    sa.Column('consumer', sa.String(length=80), nullable=False),
-    sa.Column('event_id', sa.String(length=64), nullable=False),
-    sa.Column('type', sa.String(length=80), nullable=False),
-    sa.Column('headers', sa.JSON(), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('received_at', UTCDateTime(), nullable=False),
-    sa.Column('processed_at', UTCDateTime(), nullable=True),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', UTCDateTime(), nullable=False),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('dead_at', UTCDateTime(), nullable=True),
-    sa.PrimaryKeyConstraint('consumer', 'event_id')
-    )
-    op.create_index('ix_inbox_due', 'inbox', ['consumer', 'next_attempt_at'], unique=False, sqlite_where=sa.text('processed_at IS NULL AND dead_at IS NULL'), postgresql_where=sa.text('processed_at IS NULL AND dead_at IS NULL'))
     op.create_table('organisations',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('name', sa.JSON(), nullable=False),
@@ -51,24 +38,6 @@ def upgrade() -> None:
     sa.Column('updated_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_table('outbox',
-    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False, comment='insertion order, so events leave in the order they were made'),
-    sa.Column('id', sa.String(length=36), nullable=False, comment='event id = AMQP message_id'),
-    sa.Column('type', sa.String(length=80), nullable=False),
-    sa.Column('source', sa.String(length=80), nullable=False),
-    sa.Column('subject', sa.String(length=80), nullable=True),
-    sa.Column('time', UTCDateTime(), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('trace_headers', sa.JSON(), nullable=False),
-    sa.Column('created_at', UTCDateTime(), nullable=False),
-    sa.Column('published_at', UTCDateTime(), nullable=True),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', UTCDateTime(), nullable=True),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.PrimaryKeyConstraint('position'),
-    sa.UniqueConstraint('id')
-    )
-    op.create_index('ix_outbox_pending', 'outbox', ['position'], unique=False, sqlite_where=sa.text('published_at IS NULL'), postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('referrals',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('from_organisation_id', sa.Uuid(), nullable=False),
@@ -142,9 +111,6 @@ def downgrade() -> None:
     op.drop_index('ix_referrals_deadline', table_name='referrals')
     op.drop_index('ix_referrals_client', table_name='referrals')
     op.drop_table('referrals')
-    op.drop_index('ix_outbox_pending', table_name='outbox')
-    op.drop_table('outbox')
     op.drop_table('organisations')
-    op.drop_index('ix_inbox_due', table_name='inbox')
-    op.drop_table('inbox')
     op.drop_table('idempotency_keys')
+    drop_outbox_and_inbox(op)

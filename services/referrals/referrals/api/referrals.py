@@ -1,14 +1,12 @@
 """`/v1/referrals`: create, read, list, the lifecycle transitions, comments, history, access log."""
 from __future__ import annotations
 
-from http import HTTPStatus
 
 from flask import current_app, jsonify, request, url_for
 from flask_openapi3 import APIBlueprint, Tag
 
-from shared.auth import current_principal
-from shared.problems import PROBLEM_JSON
-from shared.web import BEARER, COMMON_ERRORS
+from shared.auth import current_principal, require_token
+from shared.web import BEARER, COMMON_ERRORS, problem_responses
 
 from referrals import usecases
 from referrals.api.schemas import (
@@ -20,16 +18,8 @@ from referrals.domain.lifecycle import Action
 READ, WRITE = "referrals:read", "referrals:write"
 
 
-def _problems(*statuses: int) -> dict:
-    """Error responses documented as what they are, `application/problem+json` (shared.web's
-    COMMON_ERRORS documents them as application/json, which schemathesis rightly flags)."""
-    schema = {"$ref": "#/components/schemas/Problem"}
-    return {status: {"description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: {"schema": schema}}}
-            for status in statuses}
-
-
-ERRORS = _problems(*COMMON_ERRORS)
-TRANSITION_ERRORS = {**ERRORS, **_problems(409, 412)}
+ERRORS = COMMON_ERRORS
+TRANSITION_ERRORS = {**ERRORS, **problem_responses(409, 412)}
 
 
 def _runtime():
@@ -62,10 +52,7 @@ api = APIBlueprint("referrals_api", __name__, url_prefix="/v1",
                    abp_security=BEARER)
 
 
-@api.before_request
-def _authenticate():
-    """401 for a missing or bad token before the body is even validated."""
-    current_principal()
+require_token(api)
 
 
 @api.post("/referrals", responses={201: ReferralOut, **ERRORS},
