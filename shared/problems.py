@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, json
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -101,6 +102,13 @@ def register_problem_handlers(app: Flask) -> None:
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             headers["Allow"] = ", ".join(exc.valid_methods)
         return problem_response(exc.code or 500, exc.name, exc.description, headers=headers)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError):
+        # The database restarting or unreachable is not the caller's fault, nor a bug: ask to retry.
+        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else "OperationalError")
+        return problem_response(503, "Service Unavailable", "The database is not available; retry shortly.",
+                                code="unavailable", headers={"Retry-After": "2"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

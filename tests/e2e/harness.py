@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -84,7 +85,7 @@ class Hub:
         self.processes[key] = process
         return process
 
-    def start(self, timeout: float = 60.0) -> "Hub":
+    def start(self, timeout: float = 180.0) -> "Hub":
         self.migrate()
         for name in SERVICES:
             self.start_process(name)
@@ -108,6 +109,23 @@ class Hub:
                     raise RuntimeError(f"{name} not ready within {timeout}s:\n{self.log_text(name)[-3000:]}")
                 time.sleep(0.1)
 
+    def kill(self, key: str, signum: int = signal.SIGKILL) -> None:
+        """Kill a process the hard way (no cleanup, no flush), as a crash or an OOM kill would."""
+        process = self.processes[key]
+        process.send_signal(signum)
+        process.wait(timeout=15)
+
+    def restart(self, key: str) -> subprocess.Popen:
+        if self.processes[key].poll() is None:
+            self.kill(key)
+        return self.start_process(key)
+
+    def web_worker_pids(self, service: str) -> list[int]:
+        """The gunicorn worker processes of a service (children of its master)."""
+        master = self.processes[service].pid
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        return [int(pid) for pid in children]
+
     def log_text(self, key: str | None = None) -> str:
         files = [self.logs / f"{key}.log"] if key else sorted(self.logs.glob("*.log"))
         return "\n".join(path.read_text(errors="replace") for path in files if path.exists())
@@ -129,3 +147,26 @@ class Hub:
                               auth=(client_id, secret), timeout=10)
         response.raise_for_status()
         return response.json()["access_token"]
+
+    def api(self, service: str, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url(service), headers=headers, timeout=10)
+
+    def operator_api(self) -> httpx.Client:
+        return self.api("accounts", self.token(self.operator_id, self.operator_secret))
+
+    @staticmethod
+    def create_organisation(operator: httpx.Client, name: str, kind: str) -> str:
+        response = operator.post("/v1/organisations", json={"name": {"fi": name}, "type": kind,
+                                                            "municipality_codes": ["186"]})
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def client_token(self, operator: httpx.Client, organisation_id: str,
+                     scopes=("referrals:read", "referrals:write", "webhooks:manage")) -> str:
+        """A new API client of the organisation, and a token for it."""
+        response = operator.post(f"/v1/organisations/{organisation_id}/api-clients",
+                                 json={"name": "client system", "scopes": list(scopes)})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return self.token(body["client_id"], body["client_secret"])

@@ -48,27 +48,6 @@ def receiver():
     receiver.close()
 
 
-def api(hub: Hub, service: str, token: str | None = None) -> httpx.Client:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.Client(base_url=hub.url(service), headers=headers, timeout=10)
-
-
-def make_organisation(accounts: httpx.Client, name: str, kind: str) -> str:
-    response = accounts.post("/v1/organisations", json={"name": {"fi": name}, "type": kind,
-                                                        "municipality_codes": ["186"]})
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
-
-
-def make_client(hub: Hub, accounts: httpx.Client, organisation_id: str) -> str:
-    response = accounts.post(f"/v1/organisations/{organisation_id}/api-clients",
-                             json={"name": "client system", "scopes": ["referrals:read", "referrals:write",
-                                                                       "webhooks:manage"]})
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return hub.token(body["client_id"], body["client_secret"])
-
-
 def verified_events(receiver: WebhookReceiver, path: str, secret: str) -> list[dict]:
     events = []
     for request in receiver.received(path):
@@ -78,15 +57,15 @@ def verified_events(receiver: WebhookReceiver, path: str, secret: str) -> list[d
 
 
 def test_referral_handover_end_to_end(hub: Hub, receiver: WebhookReceiver):
-    operator = api(hub, "accounts", hub.token(hub.operator_id, hub.operator_secret))
-    sender_org = make_organisation(operator, "Ohjaamo Kerava", "ohjaamo")
-    receiver_org = make_organisation(operator, "Keski-Uudenmaan työllisyysalue", "employment_area")
-    third_org = make_organisation(operator, "Ohjaamo Sipoo", "ohjaamo")
-    sender, receiving, third = (make_client(hub, operator, org) for org in (sender_org, receiver_org, third_org))
+    operator = hub.operator_api()
+    sender_org = hub.create_organisation(operator, "Ohjaamo Kerava", "ohjaamo")
+    receiver_org = hub.create_organisation(operator, "Keski-Uudenmaan työllisyysalue", "employment_area")
+    third_org = hub.create_organisation(operator, "Ohjaamo Sipoo", "ohjaamo")
+    sender, receiving, third = (hub.client_token(operator, org) for org in (sender_org, receiver_org, third_org))
 
     secrets = {}
     for token, path in ((sender, "/sender"), (receiving, "/receiver")):
-        response = api(hub, "notifications", token).post("/v1/webhooks", json={"url": receiver.url(path),
+        response = hub.api("notifications", token).post("/v1/webhooks", json={"url": receiver.url(path),
                                                                                 "event_types": ["*"]})
         assert response.status_code == 201, response.text
         assert response.json()["secret"].startswith("whsec_")
@@ -97,7 +76,7 @@ def test_referral_handover_end_to_end(hub: Hub, receiver: WebhookReceiver):
         "consent": {"given": True, "method": "written", "given_at": "2026-11-20T10:00:00Z", "expires_at": None},
         "needs": ["employment", "housing"], "reason": "Etsii töitä ja asuntoa", "urgency": "normal",
     }
-    referrals = api(hub, "referrals", sender)
+    referrals = hub.api("referrals", sender)
     # The receiver reaches referrals' read model through accounts' events: wait for it.
     created = wait_for(lambda: _created_or_none(referrals.post("/v1/referrals", json=referral_body,
                                                                headers={"Idempotency-Key": "e2e-1"})),
@@ -114,7 +93,7 @@ def test_referral_handover_end_to_end(hub: Hub, receiver: WebhookReceiver):
     assert "traceparent" not in {k.lower() for k in receiver.received("/receiver")[0].headers}
 
     # The receiver reads it (first read -> received) and accepts.
-    receiving_api = api(hub, "referrals", receiving)
+    receiving_api = hub.api("referrals", receiving)
     read = receiving_api.get(f"/v1/referrals/{referral_id}")
     assert read.status_code == 200 and read.json()["status"] == "received"
     assert read.json()["client"]["personal_identity_code"] == CLIENT["personal_identity_code"]
@@ -126,14 +105,14 @@ def test_referral_handover_end_to_end(hub: Hub, receiver: WebhookReceiver):
              timeout=30, message="referral.accepted delivered to the sender")
 
     # A third organisation sees nothing; no token is 401; bad input names the field.
-    assert api(hub, "referrals", third).get(f"/v1/referrals/{referral_id}").status_code == 404
-    assert api(hub, "referrals").get(f"/v1/referrals/{referral_id}").status_code == 401
+    assert hub.api("referrals", third).get(f"/v1/referrals/{referral_id}").status_code == 404
+    assert hub.api("referrals").get(f"/v1/referrals/{referral_id}").status_code == 401
     bad = referrals.post("/v1/referrals", json={**referral_body, "client": {**CLIENT, "personal_identity_code": "010504A902X"}})
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     assert "client.personal_identity_code" in [e["field"] for e in bad.json()["errors"]]
 
     # Deliveries are logged as delivered.
-    deliveries = wait_for(lambda: _all_delivered(api(hub, "notifications", receiving)), timeout=30,
+    deliveries = wait_for(lambda: _all_delivered(hub.api("notifications", receiving)), timeout=30,
                           message="delivery log shows delivered")
     assert {d["status"] for d in deliveries} == {"delivered"}
 
