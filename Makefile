@@ -13,11 +13,12 @@ export ACCOUNTS_BOOTSTRAP_CLIENT_ID ?= hub-operator
 export NOTIFICATIONS_ALLOW_PRIVATE_URLS ?= 1
 export HUB_DEMO_DATA ?= 1
 
-.PHONY: install run migrate test test-real schemas bench lint clean help
+.PHONY: install run migrate test schemas bench bench-quick clean help
 
 help:
 	@echo "make run    - install, migrate and start the whole hub on embedded defaults (no servers)"
 	@echo "make test   - install and run every test (real-server tests too when HUB_TEST_* are set)"
+	@echo "make bench  - benchmarks with baselines (RabbitMQ + PostgreSQL on 127.0.0.1); report in bench/results/"
 	@echo "make schemas - export the event JSON Schemas to docs/events/"
 
 $(STAMP): pyproject.toml
@@ -46,6 +47,13 @@ run: migrate
 
 test: install
 	$(BIN)/pytest
+
+# Benchmarks against a baseline measured in the same run (RabbitMQ + PostgreSQL on 127.0.0.1).
+bench: install
+	$(BIN)/python -m bench.run
+
+bench-quick: install
+	$(BIN)/python -m bench.run --quick
 
 schemas: install
 	$(BIN)/python -m shared.contracts.export docs/events
