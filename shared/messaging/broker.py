@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+import time
 
 import sqlalchemy as sa
 from kombu import Connection
@@ -37,6 +38,7 @@ class VisibilityTimeoutChannel(kombu_sqla.Channel):
         super().__init__(connection, **kwargs)
         self._row_of_tag: dict[str, int] = {}
         self.visibility_timeout = float(connection.client.transport_options.get("visibility_timeout", 30.0))
+        self._restored_at: dict[int, float] = {}
 
     def _engine_from_config(self):
         options = self.connection.client.transport_options
@@ -51,6 +53,12 @@ class VisibilityTimeoutChannel(kombu_sqla.Channel):
         return engine
 
     def _restore_expired(self, queue_id: int) -> None:
+        # A hidden row can only expire a visibility timeout after its fetch: look a few times per
+        # timeout, not on every fetch.
+        now = time.monotonic()
+        if now - self._restored_at.get(queue_id, 0.0) < self.visibility_timeout / 4:
+            return
+        self._restored_at[queue_id] = now
         # kombu stamps `timestamp` (local time) when it hides a row, so it is the fetch time.
         cutoff = datetime.datetime.now() - datetime.timedelta(seconds=self.visibility_timeout)
         message = self.message_cls

@@ -47,13 +47,16 @@ class InboxConsumer:
     """Moves messages from the consumer's queue into its inbox table."""
 
     def __init__(self, engine, inbox: sa.Table, broker_url: str, queue_name: str, *,
-                 visibility_timeout: float = 30.0, prefetch: int = 50, on_stored: Callable[[], None] | None = None):
+                 visibility_timeout: float = 30.0, prefetch: int = 100, batch_size: int = 50, batch_wait: float = 0.002,
+                 on_stored: Callable[[], None] | None = None):
         self.engine, self.inbox, self.broker_url, self.queue_name = engine, inbox, broker_url, queue_name
         self.visibility_timeout, self.prefetch, self.on_stored = visibility_timeout, prefetch, on_stored
+        self.batch_size, self.batch_wait = batch_size, batch_wait
+        self._buffer: list = []
         self.system = "rabbitmq" if broker.is_rabbitmq(broker_url) else "kombu-sqlalchemy"
 
-    def store(self, headers: dict, body: bytes, message_id: str | None) -> bool:
-        """Store one delivered message; returns False when it was already in the inbox."""
+    def _row(self, headers: dict, body: bytes, message_id: str | None) -> dict:
+        """The inbox row of one delivered message (a malformed one is stored dead, for operators)."""
         headers = {k: _text(v) for k, v in (headers or {}).items()}
         attributes = ce_attributes(headers)
         now = utcnow()
@@ -79,34 +82,59 @@ class InboxConsumer:
                 row.update(dead_at=now, last_error=f"malformed: {exc}"[:2000])
             row["headers"] = {**{k: v for k, v in headers.items() if k.startswith(("cloudEvents", "cloudevents"))},
                               **inject_headers()}
-            with self.engine.begin() as connection:
-                inserted = connection.execute(
-                    _insert_ignoring_duplicates(self.inbox, connection.dialect.name, row)).first() is not None
-                notify(connection, inbox_channel(self.queue_name))
+        return row
+
+    def store_many(self, messages: list[tuple[dict, bytes, str | None]]) -> int:
+        """Store delivered messages in one transaction; returns how many were new to the inbox."""
+        rows = [self._row(*message) for message in messages]
+        inserted = 0
+        with self.engine.begin() as connection:
+            for row in rows:
+                result = connection.execute(_insert_ignoring_duplicates(self.inbox, connection.dialect.name, row))
+                inserted += result.first() is not None
+            notify(connection, inbox_channel(self.queue_name))
         if self.on_stored:
             self.on_stored()
         return inserted
 
-    def _on_message(self, message) -> None:
-        self.store(message.headers, message.body if isinstance(message.body, bytes) else message.body.encode(),
-                   message.properties.get("message_id"))
-        message.ack()
+    def store(self, headers: dict, body: bytes, message_id: str | None) -> bool:
+        """Store one delivered message; returns False when it was already in the inbox."""
+        return self.store_many([(headers, body, message_id)]) == 1
+
+    def _buffered(self, message) -> None:
+        self._buffer.append(message)
+
+    def _flush(self) -> None:
+        """Commit the buffered messages to the inbox, *then* ack them: a crash in between redelivers."""
+        if not self._buffer:
+            return
+        batch, self._buffer = self._buffer, []
+        self.store_many([(m.headers, m.body if isinstance(m.body, bytes) else m.body.encode(),
+                          m.properties.get("message_id")) for m in batch])
+        for message in batch:
+            message.ack()
 
     def run(self, stop: threading.Event) -> None:
         backoff = 0.5
         while not stop.is_set():
             connection = None
+            self._buffer = []
             try:
                 connection = broker.connect(self.broker_url, visibility_timeout=self.visibility_timeout)
                 queue = topology.queue(self.queue_name, rabbitmq=self.system == "rabbitmq")
-                with Consumer(connection, queues=[queue], on_message=self._on_message,
+                with Consumer(connection, queues=[queue], on_message=self._buffered,
                               prefetch_count=self.prefetch, auto_declare=False):
                     backoff = 0.5
                     while not stop.is_set():
+                        # Keep draining while messages arrive back to back (up to a batch), then store
+                        # the batch in one transaction: one commit per burst instead of per message.
                         try:
-                            connection.drain_events(timeout=1.0)
+                            connection.drain_events(timeout=self.batch_wait if self._buffer else 1.0)
+                            if len(self._buffer) < self.batch_size:
+                                continue
                         except TimeoutError:
                             connection.heartbeat_check()
+                        self._flush()
             except Exception:
                 log.warning("consumer connection failed; reconnecting", exc_info=True,
                             extra={"queue": self.queue_name})
@@ -143,59 +171,81 @@ class InboxProcessor:
                                             c.dead_at.is_(None), c.next_attempt_at <= self.clock())
                 .order_by(c.next_attempt_at, c.received_at).limit(self.batch_size)).scalars())
 
-    def _claim(self, session, event_id: str):
+    def _claim(self, session, event_ids: list[str]):
         c = self.inbox.c
-        query = sa.select(self.inbox).where(c.consumer == self.consumer, c.event_id == event_id,
-                                            c.processed_at.is_(None), c.dead_at.is_(None))
+        query = (sa.select(self.inbox).where(c.consumer == self.consumer, c.event_id.in_(event_ids),
+                                             c.processed_at.is_(None), c.dead_at.is_(None))
+                 .order_by(c.next_attempt_at, c.received_at))
         if self._lock_rows:
             query = query.with_for_update(skip_locked=True)
-        return session.execute(query).first()
+        return session.execute(query).all()
 
-    def process_one(self, event_id: str) -> bool:
-        """Handle one row; returns True when it was handled (now or already)."""
+    def _handle(self, session, row) -> None:
+        event = parse_event(row.headers, row.payload)
+        with tracer("hub.messaging").start_as_current_span(
+            f"process {topology.EXCHANGE_NAME}:{event.type}", context=extract_context(row.headers),
+            kind=SpanKind.CONSUMER,
+            attributes={"messaging.operation.type": "process", "messaging.destination.name": self.consumer,
+                        "messaging.rabbitmq.destination.routing_key": event.type,
+                        "messaging.message.id": event.id},
+        ):
+            handler = self.handlers.get(event.type)
+            if handler is not None:
+                handler(session, event)
         c = self.inbox.c
-        where = sa.and_(c.consumer == self.consumer, c.event_id == event_id)
+        session.execute(self.inbox.update().where(c.consumer == self.consumer, c.event_id == row.event_id)
+                        .values(processed_at=self.clock(), last_error=None))
+
+    def process_batch(self, event_ids: list[str]) -> None:
+        """Handle rows in one transaction, each in a savepoint: one commit for the batch, and a
+        failing handler rolls back only its own work (its failure is recorded in the same commit)."""
         try:
             with unit_of_work(self.sessions) as session:
-                row = self._claim(session, event_id)
-                if row is None:
-                    return True  # handled by someone else meanwhile, or dead
-                event = parse_event(row.headers, row.payload)
-                parent = extract_context(row.headers)
-                with tracer("hub.messaging").start_as_current_span(
-                    f"process {topology.EXCHANGE_NAME}:{event.type}", context=parent, kind=SpanKind.CONSUMER,
-                    attributes={"messaging.operation.type": "process", "messaging.destination.name": self.consumer,
-                                "messaging.rabbitmq.destination.routing_key": event.type,
-                                "messaging.message.id": event.id},
-                ):
-                    handler = self.handlers.get(event.type)
-                    if handler is not None:
-                        handler(session, event)
-                session.execute(self.inbox.update().where(where).values(processed_at=self.clock(), last_error=None))
+                for row in self._claim(session, event_ids):
+                    try:
+                        with session.begin_nested():
+                            self._handle(session, row)
+                    except Exception as exc:
+                        log.warning("handler failed", exc_info=True,
+                                    extra={"event_id": row.event_id, "queue": self.consumer})
+                        self._record_failure(session, row.event_id, exc)
+        except Exception:
+            # The batch itself failed (the database, not a handler): retry the rows one by one, so
+            # that a row which breaks the whole transaction is the only one held back.
+            log.warning("inbox batch failed; processing one by one", exc_info=True)
+            for event_id in event_ids:
+                self.process_one(event_id)
+
+    def process_one(self, event_id: str) -> bool:
+        """Handle one row in its own transaction; returns True when it was handled (now or already)."""
+        try:
+            with unit_of_work(self.sessions) as session:
+                for row in self._claim(session, [event_id]):
+                    self._handle(session, row)
             return True
         except Exception as exc:
             log.warning("handler failed", exc_info=True, extra={"event_id": event_id, "queue": self.consumer})
-            self._record_failure(event_id, exc)
+            with unit_of_work(self.sessions) as session:
+                self._record_failure(session, event_id, exc)
             return False
 
-    def _record_failure(self, event_id: str, exc: Exception) -> None:
+    def _record_failure(self, session, event_id: str, exc: Exception) -> None:
         c = self.inbox.c
         where = sa.and_(c.consumer == self.consumer, c.event_id == event_id)
-        with unit_of_work(self.sessions) as session:
-            attempts = session.execute(sa.select(c.attempts).where(where)).scalar_one() + 1
-            now = self.clock()
-            values = {"attempts": attempts, "last_error": f"{type(exc).__name__}: {exc}"[:2000],
-                      "next_attempt_at": now + self.backoff(attempts)}
-            if attempts >= self.max_attempts:
-                values["dead_at"] = now
-                log.error("event dead-lettered after %d attempts", attempts,
-                          extra={"event_id": event_id, "queue": self.consumer})
-            session.execute(self.inbox.update().where(where).values(**values))
+        attempts = session.execute(sa.select(c.attempts).where(where)).scalar_one() + 1
+        now = self.clock()
+        values = {"attempts": attempts, "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                  "next_attempt_at": now + self.backoff(attempts)}
+        if attempts >= self.max_attempts:
+            values["dead_at"] = now
+            log.error("event dead-lettered after %d attempts", attempts,
+                      extra={"event_id": event_id, "queue": self.consumer})
+        session.execute(self.inbox.update().where(where).values(**values))
 
     def process_due(self) -> int:
         ids = self._due_ids()
-        for event_id in ids:
-            self.process_one(event_id)
+        if ids:
+            self.process_batch(ids)
         return len(ids)
 
     def run(self, stop: threading.Event) -> None:
