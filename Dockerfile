@@ -4,6 +4,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 COPY shared ./shared
 COPY services ./services
-RUN pip install --no-cache-dir -e . && useradd --create-home hub
+RUN pip install --no-cache-dir -e . && useradd --create-home hub \
+    && mkdir -p /tmp/hub/metrics && chown -R hub /tmp/hub
 USER hub
 ENV HUB_VAR_DIR=/tmp/hub

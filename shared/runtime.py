@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +21,7 @@ from shared.messaging.outbox import add_event
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.settings import ServiceSettings
+from shared.telemetry import instrument_engine
 from shared.worker import Loop
 
 
@@ -37,6 +37,7 @@ class ServiceRuntime:
     @classmethod
     def create(cls, settings: ServiceSettings, tables: MessagingTables, migrations_dir: Path) -> "ServiceRuntime":
         engine = make_engine(settings.database_url)
+        instrument_engine(engine)  # database spans in the worker process too, not only the web app's
         return cls(settings, engine, session_factory(engine), tables, migrations_dir)
 
     @property
@@ -64,7 +65,8 @@ class ServiceRuntime:
     def processor(self, handlers: dict[str, Handler]) -> InboxProcessor:
         return InboxProcessor(self.sessions, self.tables.inbox, self.queue_name, handlers,
                               max_attempts=self.settings.inbox_max_attempts,
-                              backoff_base=self.settings.inbox_backoff_base_seconds)
+                              backoff_base=self.settings.inbox_backoff_base_seconds,
+                              system="kombu-sqlalchemy" if self.settings.embedded_broker else "rabbitmq")
 
     def consumer(self, on_stored=None) -> InboxConsumer:
         return InboxConsumer(self.engine, self.tables.inbox, self.settings.broker_url, self.queue_name,
@@ -80,10 +82,3 @@ class ServiceRuntime:
             "consume": self.consumer(on_stored=processor.wakeup.poke).run,
             "process": processor.run,
         }
-
-    def outbox_backlog(self) -> dict:
-        outbox = self.tables.outbox
-        with self.engine.connect() as connection:
-            row = connection.execute(sa.select(sa.func.count(), sa.func.min(outbox.c.created_at))
-                                     .where(outbox.c.published_at.is_(None))).one()
-        return {"pending": row[0], "oldest_created_at": row[1]}

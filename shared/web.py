@@ -1,6 +1,8 @@
-"""What every service's Flask application has: OpenAPI, problems, health, metrics, headers, traces."""
+"""What every service's Flask application has: OpenAPI, problems, health, metrics, headers, traces,
+and the operators' endpoints of its messaging (`shared.ops`)."""
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -9,13 +11,13 @@ from flask import Response, g, jsonify, request
 from flask_openapi3 import Info, OpenAPI
 from flask_openapi3.models import Tag
 from opentelemetry.instrumentation.flask import FlaskInstrumentor
-from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import BaseModel
 import sqlalchemy as sa
 
 from shared.messaging import broker
 from shared.problems import PROBLEM_JSON, Problem, problem_response, register_problem_handlers, validation_problem
+from shared.telemetry import instrument_engine, metric, process_metrics_collector
 
 SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 BEARER = [{"bearerAuth": []}]
@@ -79,8 +81,23 @@ def create_service_app(name: str, *, title: str, description: str, database_chec
         return jsonify(app.api_doc)
 
     FlaskInstrumentor().instrument_app(app, excluded_urls="healthz,readyz,metrics,openapi.json")
+    app.wsgi_app = _raw_uri_without_query(app.wsgi_app)
     if engine is not None:
-        SQLAlchemyInstrumentor().instrument(engine=engine, enable_commenter=False)
+        instrument_engine(engine)
+    from shared import ops  # imports shared.web itself
+
+    ops.install(app)
+    return app
+
+
+def _raw_uri_without_query(wsgi_app):
+    """The request span's `http.target` comes from the raw URI: keep its query (a search term, an
+    identity code typed by mistake) out of traces. Flask itself reads `QUERY_STRING`, left as is."""
+    def app(environ, start_response):
+        for key in ("RAW_URI", "REQUEST_URI"):
+            if "?" in environ.get(key, ""):
+                environ[key] = environ[key].split("?", 1)[0]
+        return wsgi_app(environ, start_response)
     return app
 
 
@@ -107,13 +124,14 @@ def _install_security_headers(app) -> None:
 
 
 def _install_metrics(app, service: str) -> None:
-    registry = CollectorRegistry()
-    requests = Counter("hub_http_requests_total", "HTTP requests by route and status",
-                       ["service", "method", "route", "status"], registry=registry)
-    latency = Histogram("hub_http_request_duration_seconds", "HTTP request latency by route",
-                        ["service", "method", "route"], registry=registry,
-                        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
-    app.extensions["hub.metrics"] = registry
+    """Request rate and latency by route and status, plus what services add at scrape time.
+
+    `app.extensions["hub.metrics.collectors"]` is a list of callables returning prometheus_client
+    metric families (e.g. `GaugeMetricFamily`), read at every scrape: a service adds its own
+    (referrals by status, ...) without touching shared code. A failing one is logged and skipped.
+    """
+    collectors: list[Callable[[], object]] = []
+    app.extensions["hub.metrics.collectors"] = collectors
 
     @app.before_request
     def _start():
@@ -123,11 +141,37 @@ def _install_metrics(app, service: str) -> None:
     def _observe(response: Response) -> Response:
         route = request.url_rule.rule if request.url_rule else "unmatched"
         started = getattr(g, "hub_request_started", None)
-        requests.labels(service, request.method, route, str(response.status_code)).inc()
+        metric(Counter, "hub_http_requests_total", "HTTP requests by route and status",
+               ("service", "method", "route", "status")).labels(service, request.method, route,
+                                                              str(response.status_code)).inc()
         if started is not None:
-            latency.labels(service, request.method, route).observe(time.perf_counter() - started)
+            metric(Histogram, "hub_http_request_duration_seconds", "HTTP request latency by route",
+                   ("service", "method", "route"), buckets=LATENCY_BUCKETS
+                   ).labels(service, request.method, route).observe(time.perf_counter() - started)
         return response
 
     @app.route("/metrics")
     def metrics():
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(_Scrape(process_metrics_collector(), collectors)),
+                        mimetype=CONTENT_TYPE_LATEST)
+
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+
+
+class _Scrape:
+    """One scrape: the processes' counted metrics and the collectors' scrape-time ones."""
+
+    def __init__(self, counted, collectors):
+        self.counted, self.collectors = counted, collectors
+
+    def collect(self):
+        yield from self.counted.collect()
+        for collector in self.collectors:
+            try:
+                families = list(collector())
+            except Exception:  # a database that is down must not take the other metrics with it
+                logging.getLogger(__name__).warning("metrics collector %s failed", getattr(
+                    collector, "__name__", collector), exc_info=True)
+                continue
+            yield from families

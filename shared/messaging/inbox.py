@@ -153,11 +153,12 @@ class InboxProcessor:
 
     def __init__(self, sessions, inbox: sa.Table, consumer: str, handlers: dict[str, Handler], *,
                  max_attempts: int = 8, backoff_base: float = 1.0, batch_size: int = 50,
-                 clock: Callable = utcnow, poll_interval: float = 0.05):
+                 clock: Callable = utcnow, poll_interval: float = 0.05, system: str = "rabbitmq"):
         self.sessions, self.inbox, self.consumer, self.handlers = sessions, inbox, consumer, handlers
         self.max_attempts, self.backoff_base, self.batch_size, self.clock = max_attempts, backoff_base, batch_size, clock
         engine = sessions.kw["bind"]
         self._lock_rows = engine.dialect.name == "postgresql"
+        self.system = system
         self.wakeup = Wakeup(engine, inbox_channel(consumer), poll_interval)
 
     def backoff(self, attempts: int) -> timedelta:
@@ -185,7 +186,8 @@ class InboxProcessor:
         with tracer("hub.messaging").start_as_current_span(
             f"process {topology.EXCHANGE_NAME}:{event.type}", context=extract_context(row.headers),
             kind=SpanKind.CONSUMER,
-            attributes={"messaging.operation.type": "process", "messaging.destination.name": self.consumer,
+            attributes={"messaging.system": self.system, "messaging.operation.type": "process",
+                        "messaging.destination.name": self.consumer,
                         "messaging.rabbitmq.destination.routing_key": event.type,
                         "messaging.message.id": event.id},
         ):
@@ -276,7 +278,7 @@ def replay_dead(session, inbox: sa.Table, consumer: str, event_id: str) -> bool:
     """Give a dead event a fresh set of attempts; returns False if no such dead event."""
     c = inbox.c
     result = session.execute(inbox.update().where(c.consumer == consumer, c.event_id == event_id,
-                                                  c.dead_at.is_not(None))
+                                                  c.dead_at.is_not(None), c.processed_at.is_(None))
                              .values(dead_at=None, attempts=0, next_attempt_at=utcnow(), last_error=None))
     notify(session, inbox_channel(consumer))
     return result.rowcount == 1

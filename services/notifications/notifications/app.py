@@ -8,6 +8,7 @@ from shared.web import create_service_app, database_check_for
 
 from notifications import api
 from notifications.bootstrap import build_runtime
+from notifications.ops.gauges import delivery_gauges
 from notifications.revocation import RevokedClients
 from notifications.settings import NotificationsSettings
 
@@ -28,4 +29,5 @@ def create_app(settings: NotificationsSettings | None = None, *, verifier: Token
     auth.install(app, verifier)
     api.register(app)
     app.extensions["hub.runtime"] = runtime
+    app.extensions["hub.metrics.collectors"].append(lambda: delivery_gauges(runtime))
     return app

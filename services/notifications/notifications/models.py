@@ -73,6 +73,7 @@ class Delivery(Base):
         sa.Index("ix_deliveries_due", "status", "next_attempt_at"),
         sa.Index("ix_deliveries_organisation_created", "organisation_id", "created_at"),
         sa.Index("ix_deliveries_webhook_created", "webhook_id", "created_at"),
+        sa.Index("ix_deliveries_referral", "referral_id"),  # the operators' timeline of a referral
     )
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)

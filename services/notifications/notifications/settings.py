@@ -27,3 +27,6 @@ class NotificationsSettings(ServiceSettings):
     sending_stale_margin_seconds: float = 30.0
     # An endpoint failing without a single success for this long is disabled.
     disable_after_failing_days: float = 5.0
+    # The operator console: where the other services answer, and the tracing UI a trace id is appended to.
+    referrals_url: str = "http://127.0.0.1:8002"
+    tracing_ui_url: str = "http://127.0.0.1:16686/trace/"

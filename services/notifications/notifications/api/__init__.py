@@ -1,10 +1,12 @@
-"""The notifications HTTP API: webhook endpoints and the delivery log."""
+"""The notifications HTTP API: webhook endpoints, the delivery log and the operator console's JSON."""
 from __future__ import annotations
 
 from notifications.api.deliveries import bp as deliveries_bp
+from notifications.api.ops import bp as ops_bp
 from notifications.api.webhooks import bp as webhooks_bp
 
 
 def register(app) -> None:
     app.register_api(webhooks_bp)
     app.register_api(deliveries_bp)
+    app.register_api(ops_bp)

@@ -1,6 +1,7 @@
 """The delivery log: every delivery of the caller's organisation with every attempt."""
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -8,10 +9,10 @@ from flask import current_app, jsonify
 from flask_openapi3 import APIBlueprint, Tag
 
 from shared.auth import require_token
+from shared.paging import as_datetime, keyset_page
 from shared.web import BEARER
 
 from notifications.api.access import reading_organisation
-from notifications.api.pagination import page
 from notifications.api.schemas import ERRORS, AttemptOut, DeliveryOut, DeliveryPage, DeliveryQuery
 from notifications.models import Delivery, DeliveryAttempt
 
@@ -34,8 +35,9 @@ def list_deliveries(query: DeliveryQuery):
     if query.status is not None:
         statement = statement.where(Delivery.status == query.status)
     with current_app.extensions["hub.runtime"].sessions() as session:
-        rows, next_cursor = page(session, statement, Delivery.created_at, Delivery.id, limit=query.limit,
-                                 cursor=query.cursor, newest_first=True)
+        page = keyset_page(session, statement, [Delivery.created_at, Delivery.id], [as_datetime, uuid.UUID], query,
+                           descending=True)
+        rows = page["items"]
         attempts = defaultdict(list)
         if rows:
             for attempt in session.execute(sa.select(DeliveryAttempt)
@@ -46,4 +48,4 @@ def list_deliveries(query: DeliveryQuery):
         items = [DeliveryOut.model_validate({**{name: getattr(row, name) for name in DELIVERY_FIELDS},
                                              "attempts": attempts[row.id]}).model_dump(mode="json")
                  for row in rows]
-    return jsonify(items=items, next_cursor=next_cursor)
+    return jsonify(items=items, next_cursor=page["next_cursor"])

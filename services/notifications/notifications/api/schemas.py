@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.paging import PageQuery
 from shared.web import COMMON_ERRORS
 
 from notifications.delivery.fanout import ALL_TYPES, DELIVERABLE_TYPES
@@ -31,11 +32,6 @@ class WebhookIn(BaseModel):
 
 class WebhookPath(BaseModel):
     webhook_id: UUID
-
-
-class PageQuery(BaseModel):
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=200)
 
 
 class WebhookOut(BaseModel):

@@ -11,13 +11,13 @@ from flask_openapi3 import APIBlueprint, Tag
 from shared.auth import forbidden, require_token
 from shared.db import unit_of_work, utcnow
 from shared.messaging.wakeup import notify
+from shared.paging import PageQuery, as_datetime, keyset_page
 from shared.problems import ProblemError, field_error
 from shared.web import BEARER
 
 from notifications import signing_secrets
 from notifications.api.access import managing_organisation, reading_organisation
-from notifications.api.pagination import page
-from notifications.api.schemas import (ERRORS, PageQuery, RecoverIn, RecoverOut, WebhookIn, WebhookOut,
+from notifications.api.schemas import (ERRORS, RecoverIn, RecoverOut, WebhookIn, WebhookOut,
                                        WebhookPage, WebhookPath, WebhookWithSecret)
 from notifications.delivery.fanout import WAKEUP_CHANNEL
 from notifications.models import FAILED_STATUSES, Delivery, Organisation, Webhook
@@ -82,9 +82,8 @@ def list_webhooks(query: PageQuery):
     if organisation_id is not None:
         statement = statement.where(Webhook.organisation_id == organisation_id)
     with _runtime().sessions() as session:
-        rows, next_cursor = page(session, statement, Webhook.created_at, Webhook.id, limit=query.limit,
-                                 cursor=query.cursor, newest_first=False)
-        return jsonify(items=[_out(row) for row in rows], next_cursor=next_cursor)
+        return jsonify(keyset_page(session, statement, [Webhook.created_at, Webhook.id], [as_datetime, uuid.UUID],
+                                   query, convert=_out))
 
 
 @bp.delete("/<webhook_id>", responses={204: None, **ERRORS}, summary="Delete an endpoint")

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
+from prometheus_client import Counter as CounterMetric
 from opentelemetry.instrumentation.utils import suppress_http_instrumentation
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -28,7 +29,7 @@ from shared.contracts.events import NotificationDelivered, NotificationFailed, W
 from shared.db import unit_of_work, utcnow
 from shared.messaging.wakeup import Wakeup
 from shared.runtime import ServiceRuntime
-from shared.telemetry import extract_context, tracer
+from shared.telemetry import extract_context, metric, tracer
 
 from notifications.delivery import schedule
 from notifications.delivery.fanout import WAKEUP_CHANNEL
@@ -142,7 +143,9 @@ class Dispatcher:
                 span.set_attribute("http.response.status_code", outcome.status_code)
             if not outcome.delivered:
                 span.set_status(Status(StatusCode.ERROR, outcome.error or f"HTTP {outcome.status_code}"))
-            self._record(job, outcome)
+            status = self._record(job, outcome)
+            if status is not None:
+                _count_attempt(status)
 
     def _send(self, job: Job) -> Outcome:
         started, at = time.perf_counter(), self.clock()
@@ -169,13 +172,15 @@ class Dispatcher:
         except httpx.HTTPError as exc:
             return Outcome(at, elapsed(), error=f"{type(exc).__name__}: {exc}"[:500])
 
-    def _record(self, job: Job, outcome: Outcome) -> None:
-        """Store the attempt and the delivery's next state, with its events, in one transaction."""
+    def _record(self, job: Job, outcome: Outcome) -> str | None:
+        """Store the attempt and the delivery's next state, with its events, in one transaction.
+
+        Returns the delivery's new status (None when another worker had taken it over)."""
         with unit_of_work(self.runtime.sessions) as session:
             delivery = session.get(Delivery, job.delivery_id, with_for_update=self._lock_rows)
             webhook = session.get(Webhook, job.webhook_id)
             if delivery is None or delivery.status != "sending":
-                return  # taken over (stale claim) or recovered meanwhile
+                return None  # taken over (stale claim) or recovered meanwhile
             now = self.clock()
             session.add(DeliveryAttempt(delivery_id=delivery.id, at=outcome.at, status_code=outcome.status_code,
                                         duration_ms=outcome.duration_ms, error=outcome.error))
@@ -186,14 +191,14 @@ class Dispatcher:
                 webhook.first_failure_at = None
                 self.runtime.emit(session, NotificationDelivered(**self._outcome_fields(job, now)),
                                   subject=_subject(job))
-                return
+                return delivery.status
             if outcome.status_code == 410:
                 self._fail(session, job, delivery, "permanent-failure", now)
                 self._disable(session, webhook, "The endpoint answered 410 Gone.", now)
-                return
+                return delivery.status
             if outcome.technical:
                 self._fail(session, job, delivery, "technical-failure", now)
-                return
+                return delivery.status
             webhook.first_failure_at = webhook.first_failure_at or now
             delay = schedule.next_delay(delivery.attempt_count, outcome.retry_after)
             if delay is None:
@@ -203,6 +208,7 @@ class Dispatcher:
             if now - webhook.first_failure_at >= timedelta(days=self.settings.disable_after_failing_days):
                 self._disable(session, webhook, f"The endpoint failed without a success for "
                                                 f"{self.settings.disable_after_failing_days:g} days.", now)
+            return delivery.status
 
     def _refuse(self, job: Job) -> None:
         with unit_of_work(self.runtime.sessions) as session:
@@ -272,6 +278,12 @@ class Dispatcher:
         self.pool.shutdown(wait=True)
         self.client.close()
         self.wakeup.close()
+
+
+def _count_attempt(status: str) -> None:
+    """Attempts by the status they left the delivery in (`temporary-failure`: a retry is scheduled)."""
+    metric(CounterMetric, "hub_webhook_attempts_total", "Webhook delivery attempts by resulting status",
+           ("status",)).labels(status).inc()
 
 
 def _subject(job: Job) -> str:
