@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from referrals import worker
@@ -19,15 +20,16 @@ def test_migrate_command_creates_the_schema(tmp_path, monkeypatch):
     engine.dispose()
 
 
-def test_worker_runs_the_standard_loops_and_the_deadline_job(tmp_path, monkeypatch):
+@pytest.mark.parametrize("job", ["deadlines", "retention"])
+def test_worker_runs_the_standard_loops_and_the_jobs(tmp_path, monkeypatch, job):
     monkeypatch.setenv("HUB_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("REFERRALS_DATABASE_URL", raising=False)
     main(["migrate"])
     settings, spec = worker.build()
     assert spec.service == "referrals"
-    assert set(spec.loops) == {"relay", "consume", "process", "expire"}
+    assert set(spec.loops) == {"relay", "consume", "process", "deadlines", "retention"}
     stop = threading.Event()
-    thread = threading.Thread(target=spec.loops["expire"], args=(stop,))
+    thread = threading.Thread(target=spec.loops[job], args=(stop,))
     thread.start()
     stop.set()
     thread.join(timeout=10)

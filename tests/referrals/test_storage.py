@@ -1,8 +1,7 @@
 """What is in the database: encrypted client data, the read model and denylist fed by events,
-the schema the migration makes, and the deadline job."""
+and the schema the migrations make."""
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -19,7 +18,6 @@ from referrals.bootstrap import build_runtime
 from referrals.handlers import HANDLERS
 from referrals.models import Base, Organisation, Referral
 from referrals.settings import ReferralsSettings
-from referrals.usecases import expire_due
 from tests.referrals.conftest import deliver, organisation_event, outbox_events
 
 
@@ -134,78 +132,10 @@ def test_migration_makes_exactly_the_models_on_postgresql(fresh_postgres_db, tmp
     assert _schema_differences(url) == []
 
 
-def _past_deadline(runtime, referral_id):
-    with runtime.engine.begin() as connection:
-        connection.execute(sa.update(Referral.__table__).where(Referral.__table__.c.id == uuid.UUID(referral_id))
-                           .values(deadline_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
-
-
-def test_expiry_job_expires_once(client, runtime, orgs, as_org, sent):
-    from tests.referrals.conftest import referral_body
-
-    answered = client.post("/v1/referrals", json=referral_body(orgs.receiver), headers=as_org(orgs.sender)).json
-    client.post(f"/v1/referrals/{answered['id']}/accept", headers=as_org(orgs.receiver))
-    not_due = client.post("/v1/referrals", json=referral_body(orgs.receiver), headers=as_org(orgs.sender)).json
-    _past_deadline(runtime, sent["id"])
-    _past_deadline(runtime, answered["id"])
-    assert expire_due(runtime) == 1
-    assert expire_due(runtime) == 0
-    [event] = outbox_events(runtime, "referral.expired")
-    assert event["data"]["referral_id"] == sent["id"]
-    statuses = {r["id"]: r["status"] for r in client.get("/v1/referrals", headers=as_org(orgs.sender)).json["items"]}
-    assert statuses == {sent["id"]: "expired", answered["id"]: "accepted", not_due["id"]: "sent"}
-
-
-def _two_processes_expire_each_referral_once(runtime, settings, client, orgs, as_org):
-    from tests.referrals.conftest import referral_body
-
-    ids = [client.post("/v1/referrals", json=referral_body(orgs.receiver), headers=as_org(orgs.sender)).json["id"]
-           for _ in range(6)]
-    for referral_id in ids:
-        _past_deadline(runtime, referral_id)
-    second = build_runtime(settings)  # another process's runtime: its own engine and connections
-    start, results = threading.Barrier(2), []
-
-    def run(rt):
-        start.wait()
-        results.append(expire_due(rt, batch=10))
-
-    threads = [threading.Thread(target=run, args=(rt,)) for rt in (runtime, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    second.engine.dispose()
-    assert sum(results) == 6
-    assert sorted(e["data"]["referral_id"] for e in outbox_events(runtime, "referral.expired")) == sorted(ids)
-
-
-def test_two_processes_expire_each_referral_once(client, runtime, orgs, as_org, settings):
-    _two_processes_expire_each_referral_once(runtime, settings, client, orgs, as_org)
-
-
-@pytest.mark.realservers
-def test_two_processes_expire_each_referral_once_on_postgresql(fresh_postgres_db, tmp_path, tokens, as_org):
-    from referrals.app import create_app
-    from tests.referrals.conftest import Parties
-
-    url = fresh_postgres_db("referrals").replace("postgresql://", "postgresql+psycopg://", 1)
-    settings = ReferralsSettings(var_dir=tmp_path, database_url=url)
-    runtime = build_runtime(settings)
-    runtime.migrate()
-    orgs = Parties(uuid.uuid4(), uuid.uuid4(), uuid.uuid4())
-    for organisation_id in (orgs.sender, orgs.receiver):
-        deliver(runtime, organisation_event(organisation_id))
-    client = create_app(settings, verifier=tokens.verifier(), runtime=runtime).test_client()
-    try:
-        _two_processes_expire_each_referral_once(runtime, settings, client, orgs, as_org)
-    finally:
-        runtime.engine.dispose()
-
-
 def test_handlers_cover_the_contracted_events():
     assert set(HANDLERS) == {"organisation.registered", "organisation.updated", "organisation.deactivated",
-                             "organisation.reactivated", "api_client.revoked"}
+                             "organisation.reactivated", "organisation.services_updated", "api_client.revoked",
+                             "notification.delivered"}
 
 
 def test_handlers_emit_in_the_callers_transaction(runtime, orgs, client, as_org, sent):
@@ -216,3 +146,37 @@ def test_handlers_emit_in_the_callers_transaction(runtime, orgs, client, as_org,
                 session, organisation_event(orgs.receiver, sequence=2, active=False, kind="deactivated"))
             raise RuntimeError("crash after the handler")
     assert outbox_events(runtime, "referral.withdrawn") == []
+
+
+def test_migration_0002_backfills_existing_referrals(settings):
+    from shared import migrations
+
+    from referrals.bootstrap import MIGRATIONS_DIR
+    from referrals.domain.deadlines import reminder_for
+
+    migrations.upgrade(MIGRATIONS_DIR, settings.database_url, "0001")
+    created = datetime(2026, 1, 31, 23, 0, tzinfo=timezone.utc)  # February in Helsinki
+    engine = sa.create_engine(settings.database_url)
+    ids = {status: uuid.uuid4() for status in ("declined", "sent")}
+    with engine.begin() as connection:
+        for status, referral_id in ids.items():
+            connection.execute(sa.text(
+                "INSERT INTO referrals (id, from_organisation_id, to_organisation_id, status, version, needs, urgency,"
+                " deadline_at, consent_method, consent_given_at, consent_recorded_by, data_key_id, data_blob,"
+                " created_by, created_at, updated_at) VALUES (:id, :a, :b, :status, 2, '[]', 'normal',"
+                " '2026-02-14 22:00:00.000000', 'written', '2026-01-30 10:00:00.000000', 'x', 'k', x'00', 'x',"
+                " '2026-01-31 23:00:00.000000', '2026-02-01 03:00:00.000000')"),
+                {"id": referral_id.hex, "a": uuid.uuid4().hex, "b": uuid.uuid4().hex, "status": status})
+        connection.execute(sa.text(
+            "INSERT INTO referral_history (id, version, referral_id, kind, at, subject, from_status, to_status, code)"
+            " VALUES (:id, 2, :referral, 'status', '2026-02-01 03:00:00.000000', 'x', 'sent', 'declined',"
+            " 'at_capacity')"), {"id": uuid.uuid4().hex, "referral": ids["declined"].hex})
+    engine.dispose()
+    migrations.upgrade(MIGRATIONS_DIR, settings.database_url)
+    runtime = build_runtime(settings)
+    with runtime.sessions() as session:
+        declined, waiting = (session.get(Referral, ids[s]) for s in ("declined", "sent"))
+    runtime.engine.dispose()
+    assert (declined.sent_month, declined.status_code, declined.answer_seconds) == ("2026-02", "at_capacity", 4 * 3600)
+    assert declined.closed_at == declined.updated_at and declined.remind_at is None
+    assert waiting.remind_at == reminder_for(created, waiting.deadline_at, 2) and waiting.closed_at is None

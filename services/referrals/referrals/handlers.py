@@ -1,17 +1,20 @@
-"""Inbox handlers: accounts' organisation events feed the organisations read model; revoked API
-clients feed the token denylist. Each ignores an event older than what it already has."""
+"""Inbox handlers: accounts' organisation events feed the organisations read model and the
+capacity of their services; revoked API clients feed the token denylist; notifications' delivery
+events tell when a receiver was notified. Each ignores an event older than what it already has."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from shared.contracts.envelope import Event
-from shared.contracts.events import ApiClientRevoked, OrganisationSnapshot
+from shared.contracts.events import (ApiClientRevoked, NotificationDelivered, OrganisationServicesUpdated,
+                                     OrganisationSnapshot)
 from shared.db import utcnow
 
 from referrals.bootstrap import runtime_of
 from referrals.domain import lifecycle
 from referrals.domain.lifecycle import Action, Party
-from referrals.models import Organisation, Referral, RevokedClient
+from referrals.domain.capacity import best_capacity_by_need
+from referrals.models import Organisation, OrganisationCapacity, Referral, RevokedClient
 from referrals.usecases import apply
 
 
@@ -58,10 +61,38 @@ def on_api_client_revoked(session, event: Event) -> None:
         revoked.revoked_at = data.revoked_at
 
 
+def on_services_updated(session, event: Event) -> None:
+    data: OrganisationServicesUpdated = event.data
+    capacity = session.get(OrganisationCapacity, data.organisation_id)
+    if capacity is not None and capacity.sequence >= data.sequence:
+        return
+    if capacity is None:
+        capacity = OrganisationCapacity(organisation_id=data.organisation_id)
+        session.add(capacity)
+    capacity.capacity_by_need = best_capacity_by_need((s.needs, s.capacity) for s in data.services)
+    capacity.sequence = data.sequence
+    capacity.updated_at = utcnow()
+
+
+def on_notification_delivered(session, event: Event) -> None:
+    """The receiver's organisation was notified of a referral: keep the first time it was."""
+    data: NotificationDelivered = event.data
+    if data.referral_id is None:
+        return
+    table = Referral.__table__
+    # A core UPDATE: not a change of the referral's own state, so its version (ETag) stays.
+    session.execute(table.update().where(
+        table.c.id == data.referral_id, table.c.to_organisation_id == data.organisation_id,
+        sa.or_(table.c.receiver_notified_at.is_(None), table.c.receiver_notified_at > data.at),
+    ).values(receiver_notified_at=data.at))
+
+
 HANDLERS = {
     "organisation.registered": on_organisation,
     "organisation.updated": on_organisation,
     "organisation.deactivated": on_organisation,
     "organisation.reactivated": on_organisation,
+    "organisation.services_updated": on_services_updated,
     "api_client.revoked": on_api_client_revoked,
+    "notification.delivered": on_notification_delivered,
 }

@@ -35,7 +35,8 @@ class Organisation(Base):
 class Referral(Base):
     """A referral. The client's data, the reason and the responsible worker are one AES-GCM blob
     (`data_blob`, key `data_key_id`, the referral id as associated data); `client_index` is a keyed
-    hash (blind index) of the identity code, for finding open referrals of the same client."""
+    hash (blind index) of the identity code, for finding open referrals of the same client.
+    Once purged (`client_data_purged_at`), `data_blob` is empty and `data_key_id` is ""."""
 
     __tablename__ = "referrals"
 
@@ -59,12 +60,37 @@ class Referral(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Who withdrew the client's consent (subject and organisation); the time is consent_withdrawn_at.
+    consent_withdrawn_by: Mapped[str | None] = mapped_column(sa.String(200))
+    consent_withdrawn_by_organisation_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
+    #: The index key `client_index` was computed with (None: before rotation was tracked).
+    index_key_id: Mapped[str | None] = mapped_column(sa.String(40))
+    #: When the deadline reminder is due (None: no reminder) and when it was emitted.
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the receiver's organisation was first notified of it (notifications' delivery events).
+    receiver_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Anonymous facts kept for statistics when the client data is gone: the coded reason or outcome
+    # of the current status, the month it was sent (Europe/Helsinki, "YYYY-MM") and the seconds from
+    # sending to the receiver's answer (accept or decline).
+    status_code: Mapped[str | None] = mapped_column(sa.String(40))
+    sent_month: Mapped[str | None] = mapped_column(sa.String(7))
+    answer_seconds: Mapped[int | None] = mapped_column(sa.Integer)
+    #: When it reached a closed status: the retention period runs from here.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set by the retention job, which empties `data_blob` and clears `client_index` and comment texts.
+    client_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         sa.Index("ix_referrals_incoming", "to_organisation_id", "updated_at", "id"),
         sa.Index("ix_referrals_outgoing", "from_organisation_id", "updated_at", "id"),
         sa.Index("ix_referrals_client", "client_index", "to_organisation_id"),
         sa.Index("ix_referrals_deadline", "status", "deadline_at"),
+        sa.Index("ix_referrals_reminder", "status", "remind_at"),
+        sa.Index("ix_referrals_retention", "client_data_purged_at", "closed_at"),
+        sa.Index("ix_referrals_sent_by", "from_organisation_id", "created_at"),
+        sa.Index("ix_referrals_sent_to", "to_organisation_id", "created_at"),
+        sa.Index("ix_referrals_created", "created_at"),
     )
     # Every UPDATE is conditional on the version read (optimistic locking): two processes can never
     # both move the same referral from the same state.
@@ -119,6 +145,18 @@ class IdempotencyKey(Base):
     body_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     referral_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class OrganisationCapacity(Base):
+    """Read model of `organisation.services_updated`: per need, the best capacity among the
+    organisation's services for it (open > waitlist > closed)."""
+
+    __tablename__ = "organisation_capacity"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    capacity_by_need: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    sequence: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 class RevokedClient(Base):

@@ -11,6 +11,14 @@ from referrals.models import AccessLogEntry, Referral
 from referrals.protection import ClientDataVault
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _str(value) -> str | None:
+    return str(value) if value is not None else None
+
+
 def etag(referral: Referral) -> str:
     return f'"{referral.version}"'
 
@@ -27,25 +35,30 @@ def summary(referral: Referral) -> dict:
         "deadline_at": referral.deadline_at.isoformat(),
         "created_at": referral.created_at.isoformat(),
         "updated_at": referral.updated_at.isoformat(),
-        "received_at": referral.received_at.isoformat() if referral.received_at else None,
+        "received_at": _iso(referral.received_at),
+        "receiver_notified_at": _iso(referral.receiver_notified_at),
     }
 
 
 def full(session: Session, vault: ClientDataVault, referral: Referral, party: Party | None, *,
          subject: str, organisation_id, endpoint: str, now: datetime) -> dict:
     """The referral as `party` may see it; showing client data writes an access-log row."""
-    visible = client_data_visible(party, now, referral.consent_expires_at, referral.consent_withdrawn_at)
+    visible = referral.client_data_purged_at is None and client_data_visible(
+        party, now, referral.consent_expires_at, referral.consent_withdrawn_at)
     body = {
         **summary(referral),
         "needs": list(referral.needs),
         "consent": {
             "method": referral.consent_method,
             "given_at": referral.consent_given_at.isoformat(),
-            "expires_at": referral.consent_expires_at.isoformat() if referral.consent_expires_at else None,
-            "withdrawn_at": referral.consent_withdrawn_at.isoformat() if referral.consent_withdrawn_at else None,
+            "expires_at": _iso(referral.consent_expires_at),
+            "withdrawn_at": _iso(referral.consent_withdrawn_at),
+            "withdrawn_by": referral.consent_withdrawn_by,
+            "withdrawn_by_organisation_id": _str(referral.consent_withdrawn_by_organisation_id),
             "recorded_by": referral.consent_recorded_by,
         },
         "client_data_visible": visible,
+        "client_data_purged_at": _iso(referral.client_data_purged_at),
         "client": None, "reason": None, "responsible_worker": None,
         "allowed_actions": [str(a) for a in allowed_actions(referral.status, party)] if party else [],
     }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -21,4 +22,10 @@ class ReferralsSettings(ServiceSettings):
     #: The receiver's deadline when its organisation has none set.
     default_response_days: int = 14
     idempotency_hours: int = 24
-    expiry_interval_seconds: float = 30.0
+    #: The reminder comes this many Helsinki calendar days before the deadline (0: no reminders).
+    reminder_days_before: int = Field(default=2, ge=0)
+    #: Client data of a closed referral is purged this many days after it closed.
+    retention_days: int = Field(default=90, ge=1)
+    #: How often the worker looks for due reminders and expiries, and for purgeable referrals.
+    deadline_interval_seconds: float = 30.0
+    retention_interval_seconds: float = 3600.0

@@ -6,8 +6,6 @@ and the lifecycle (referrals.domain.lifecycle) decides every status change.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 from shared.auth import Principal, forbidden
 from shared.contracts import events as ev
 from shared.db import unit_of_work, utcnow
+from shared.paging import PageQuery, as_datetime, keyset_page
 from shared.problems import ProblemError, field_error
 from shared.runtime import ServiceRuntime
 
@@ -26,9 +25,11 @@ from referrals import representation
 from referrals.bootstrap import vault_of
 from referrals.domain import lifecycle
 from referrals.domain.consent import client_data_visible
-from referrals.domain.deadlines import deadline_for
+from referrals.domain.deadlines import deadline_for, reminder_for
+from referrals.domain.statistics import month_of
 from referrals.domain.lifecycle import Action, Party
-from referrals.models import AccessLogEntry, HistoryEntry, IdempotencyKey, Organisation, Referral
+from referrals.domain.capacity import all_closed
+from referrals.models import AccessLogEntry, HistoryEntry, IdempotencyKey, Organisation, OrganisationCapacity, Referral
 
 EVENTS = {
     Action.RECEIVE: ev.ReferralReceived, Action.ACCEPT: ev.ReferralAccepted, Action.DECLINE: ev.ReferralDeclined,
@@ -49,7 +50,7 @@ def organisation_of(principal: Principal) -> uuid.UUID | None:
         return None
 
 
-def _event_base(referral: Referral, now: datetime) -> dict:
+def event_fields(referral: Referral, now: datetime) -> dict:
     return {"referral_id": referral.id, "from_organisation_id": referral.from_organisation_id,
             "to_organisation_id": referral.to_organisation_id, "status": referral.status,
             "sequence": referral.version, "occurred_at": now}
@@ -75,11 +76,17 @@ def apply(session: Session, runtime: ServiceRuntime, referral: Referral, action:
     referral.updated_at = now
     if action == Action.RECEIVE:
         referral.received_at = now
+    else:
+        referral.status_code = code
+    if action in (Action.ACCEPT, Action.DECLINE):
+        referral.answer_seconds = int((now - referral.created_at).total_seconds())
+    if referral.status in lifecycle.CLOSED:
+        referral.closed_at = now
     session.flush()  # the conditional UPDATE (version_id_col) runs here and bumps the version
     _history(session, runtime, referral, kind="status", subject=subject, organisation_id=organisation_id, now=now,
              from_status=previous, to_status=referral.status, code=code, text=note)
     extra = {CODE_FIELD[action]: code} if action in CODE_FIELD else {}
-    runtime.emit(session, EVENTS[action](**_event_base(referral, now), **extra), subject=str(referral.id))
+    runtime.emit(session, EVENTS[action](**event_fields(referral, now), **extra), subject=str(referral.id))
 
 
 def _load(session: Session, referral_id: uuid.UUID, *, lock: bool = False) -> Referral | None:
@@ -153,9 +160,10 @@ def _create(runtime, principal: Principal, sender_id: uuid.UUID, body, idempoten
             deadline_at=deadline_for(now, days), consent_method=body.consent.method,
             consent_given_at=body.consent.given_at, consent_expires_at=body.consent.expires_at,
             consent_recorded_by=principal.subject, data_key_id=key_id, data_blob=blob,
-            client_index=vault.client_index(data["client"]), created_by=principal.subject,
-            created_at=now, updated_at=now,
+            client_index=vault.client_index(data["client"]), index_key_id=vault.index_keys.current,
+            created_by=principal.subject, created_at=now, updated_at=now, sent_month=month_of(now),
         )
+        referral.remind_at = reminder_for(now, referral.deadline_at, runtime.settings.reminder_days_before)
         session.add(referral)
         session.flush()
         _history(session, runtime, referral, kind="status", subject=principal.subject, organisation_id=sender.id,
@@ -163,7 +171,7 @@ def _create(runtime, principal: Principal, sender_id: uuid.UUID, body, idempoten
         if idempotency_key:
             session.add(IdempotencyKey(client=client_key, key=idempotency_key, body_hash=body_hash,
                                        referral_id=referral.id, created_at=now))
-        runtime.emit(session, ev.ReferralSent(**_event_base(referral, now), urgency=referral.urgency,
+        runtime.emit(session, ev.ReferralSent(**event_fields(referral, now), urgency=referral.urgency,
                                               deadline_at=referral.deadline_at), subject=str(referral.id))
         return _as_sender(session, runtime, referral, principal, endpoint, now)
 
@@ -189,18 +197,19 @@ def _as_sender(session, runtime, referral: Referral, principal: Principal, endpo
 
 
 def _warnings(session: Session, referral: Referral) -> list[dict]:
-    if referral.client_index is None:
-        return []
-    duplicate = session.execute(
-        sa.select(Referral.id).where(Referral.client_index == referral.client_index,
-                                     Referral.to_organisation_id == referral.to_organisation_id,
-                                     Referral.id != referral.id,
-                                     Referral.status.in_([str(s) for s in lifecycle.OPEN])).limit(1)
-    ).first()
-    if duplicate is None:
-        return []
-    return [{"code": "open_referral_exists",
-             "message": "This client already has an open referral to the same organisation."}]
+    warnings = []
+    if referral.client_index is not None and session.execute(
+            sa.select(Referral.id).where(Referral.client_index == referral.client_index,
+                                         Referral.to_organisation_id == referral.to_organisation_id,
+                                         Referral.id != referral.id,
+                                         Referral.status.in_([str(s) for s in lifecycle.OPEN])).limit(1)).first():
+        warnings.append({"code": "open_referral_exists",
+                         "message": "This client already has an open referral to the same organisation."})
+    capacity = session.get(OrganisationCapacity, referral.to_organisation_id)
+    if capacity is not None and all_closed(capacity.capacity_by_need, referral.needs):
+        warnings.append({"code": "receiver_service_closed",
+                         "message": "Every service of the receiver for these needs is closed to new clients."})
+    return warnings
 
 
 # --- read -----------------------------------------------------------------------------------
@@ -248,6 +257,31 @@ def _check_if_match(referral: Referral, if_match: str | None) -> None:
                            code="precondition-failed", headers={"ETag": representation.etag(referral)})
 
 
+# --- consent --------------------------------------------------------------------------------
+
+def withdraw_consent(runtime: ServiceRuntime, principal: Principal, referral_id: uuid.UUID, *,
+                     if_match: str | None, endpoint: str) -> dict:
+    """Either party records that the client withdrew consent: from now on the receiver sees no
+    client data (referrals.domain.consent). A new version, a history entry and an event."""
+    now = utcnow()
+    with unit_of_work(runtime.sessions) as session:
+        referral = _load(session, referral_id, lock=True)
+        party = _party_or_404(principal, referral, operator_allowed=False)
+        _check_if_match(referral, if_match)
+        if referral.consent_withdrawn_at is not None:
+            raise ProblemError(409, "Conflict", "The consent has already been withdrawn.",
+                               code="consent-already-withdrawn")
+        author = organisation_of(principal)
+        referral.consent_withdrawn_at, referral.updated_at = now, now
+        referral.consent_withdrawn_by, referral.consent_withdrawn_by_organisation_id = principal.subject, author
+        session.flush()
+        _history(session, runtime, referral, kind="consent", subject=principal.subject, organisation_id=author,
+                 now=now, code="consent_withdrawn")
+        runtime.emit(session, ev.ReferralConsentWithdrawn(**event_fields(referral, now)), subject=str(referral.id))
+        return representation.full(session, vault_of(runtime), referral, party, subject=principal.subject,
+                                   organisation_id=author, endpoint=endpoint, now=now)
+
+
 # --- comments, history, access log ----------------------------------------------------------
 
 def comment(runtime: ServiceRuntime, principal: Principal, referral_id: uuid.UUID, text: str) -> dict:
@@ -255,39 +289,42 @@ def comment(runtime: ServiceRuntime, principal: Principal, referral_id: uuid.UUI
     with unit_of_work(runtime.sessions) as session:
         referral = _load(session, referral_id, lock=True)
         _party_or_404(principal, referral, operator_allowed=False)
+        if referral.client_data_purged_at is not None:
+            raise ProblemError(409, "Conflict", "The referral's client data has been purged; it takes no comments.",
+                               code="client-data-purged")
         author = organisation_of(principal)
         referral.updated_at = now
         session.flush()
         entry = _history(session, runtime, referral, kind="comment", subject=principal.subject,
                          organisation_id=author, now=now, text=text)
-        runtime.emit(session, ev.ReferralCommented(**_event_base(referral, now), comment_id=entry.id,
+        runtime.emit(session, ev.ReferralCommented(**event_fields(referral, now), comment_id=entry.id,
                                                    author_organisation_id=author), subject=str(referral.id))
         return _history_item(entry, text)
 
 
 def history(runtime: ServiceRuntime, principal: Principal, referral_id: uuid.UUID, limit: int,
             cursor: str | None, endpoint: str) -> dict:
+    """Status changes, consent withdrawal and comments in order; texts only where client data may be seen."""
     now = utcnow()
-    after = _decode_cursor(cursor, int) if cursor else 0
     with unit_of_work(runtime.sessions) as session:
         referral = _load(session, referral_id)
         party = _party_or_404(principal, referral, operator_allowed=True)
         texts = client_data_visible(party, now, referral.consent_expires_at, referral.consent_withdrawn_at)
-        entries = session.execute(
-            sa.select(HistoryEntry).where(HistoryEntry.referral_id == referral.id, HistoryEntry.version > after)
-            .order_by(HistoryEntry.version).limit(limit + 1)).scalars().all()
-        vault, items, shown = vault_of(runtime), [], False
-        for entry in entries[:limit]:
+        vault, shown = vault_of(runtime), []
+
+        def item(entry: HistoryEntry) -> dict:
             text = None
             if texts and entry.text_blob is not None:
                 text = vault.open_text(referral.id, entry.id, entry.text_key_id, entry.text_blob)
-                shown = True
-            items.append(_history_item(entry, text))
+                shown.append(entry.id)
+            return _history_item(entry, text)
+
+        page = keyset_page(session, sa.select(HistoryEntry).where(HistoryEntry.referral_id == referral.id),
+                           [HistoryEntry.version], [int], PageQuery(limit=limit, cursor=cursor), convert=item)
         if shown:
             representation.log_access(session, referral, subject=principal.subject,
                                       organisation_id=organisation_of(principal), endpoint=endpoint, now=now)
-        more = len(entries) > limit
-        return {"items": items, "next_cursor": _encode_cursor(entries[limit - 1].version) if more else None}
+        return page
 
 
 def _history_item(entry: HistoryEntry, text: str | None) -> dict:
@@ -297,22 +334,20 @@ def _history_item(entry: HistoryEntry, text: str | None) -> dict:
             "from_status": entry.from_status, "to_status": entry.to_status, "code": entry.code, "text": text}
 
 
-def access_log(runtime: ServiceRuntime, principal: Principal, referral_id: uuid.UUID, limit: int,
-               cursor: str | None) -> dict:
+def access_log_item(row: AccessLogEntry) -> dict:
+    return {"id": row.id, "at": row.at.isoformat(), "subject": row.subject, "endpoint": row.endpoint,
+            "organisation_id": str(row.organisation_id) if row.organisation_id else None}
+
+
+def access_log(runtime: ServiceRuntime, principal: Principal, referral_id: uuid.UUID, query: PageQuery) -> dict:
     """For either party's admins (role org_admin) and operators: who saw the client data."""
-    after = _decode_cursor(cursor, int) if cursor else 0
     with runtime.sessions() as session:
         referral = _load(session, referral_id)
         party = _party_or_404(principal, referral, operator_allowed=True)
         if party is not None and "org_admin" not in principal.roles:
             raise forbidden("Only an organisation's admins may read the access log.")
-        rows = session.execute(
-            sa.select(AccessLogEntry).where(AccessLogEntry.referral_id == referral.id, AccessLogEntry.id > after)
-            .order_by(AccessLogEntry.id).limit(limit + 1)).scalars().all()
-        items = [{"id": row.id, "at": row.at.isoformat(), "subject": row.subject, "endpoint": row.endpoint,
-                  "organisation_id": str(row.organisation_id) if row.organisation_id else None}
-                 for row in rows[:limit]]
-        return {"items": items, "next_cursor": _encode_cursor(rows[limit - 1].id) if len(rows) > limit else None}
+        return keyset_page(session, sa.select(AccessLogEntry).where(AccessLogEntry.referral_id == referral.id),
+                           [AccessLogEntry.id], [int], query, convert=access_log_item)
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -330,56 +365,6 @@ def list_page(runtime: ServiceRuntime, principal: Principal, query) -> dict:
         select = select.where(Referral.status == query.status)
     if query.updated_since:
         select = select.where(Referral.updated_at >= query.updated_since)
-    if query.cursor:
-        position = _decode_cursor(query.cursor, list)
-        try:
-            updated_at, last_id = datetime.fromisoformat(position[0]), uuid.UUID(position[1])
-        except (ValueError, TypeError, IndexError) as exc:
-            raise field_error("cursor", "Not a cursor this service gave.") from exc
-        if updated_at.tzinfo is None:
-            raise field_error("cursor", "Not a cursor this service gave.")
-        select = select.where(sa.or_(Referral.updated_at > updated_at,
-                                     sa.and_(Referral.updated_at == updated_at, Referral.id > last_id)))
     with runtime.sessions() as session:
-        rows = session.execute(select.order_by(Referral.updated_at, Referral.id).limit(query.limit + 1)).scalars().all()
-    next_cursor = None
-    if len(rows) > query.limit:
-        last = rows[query.limit - 1]
-        next_cursor = _encode_cursor([last.updated_at.isoformat(), str(last.id)])
-    return {"items": [representation.summary(row) for row in rows[:query.limit]], "next_cursor": next_cursor}
-
-
-def _encode_cursor(position) -> str:
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, kind: type):
-    try:
-        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, binascii.Error) as exc:
-        raise field_error("cursor", "Not a cursor this service gave.") from exc
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise field_error("cursor", "Not a cursor this service gave.")
-    return value
-
-
-# --- the deadline job -----------------------------------------------------------------------
-
-def expire_due(runtime: ServiceRuntime, now: datetime | None = None, batch: int = 100) -> int:
-    """Expire referrals unanswered past their deadline; safe to run in several processes at once:
-    each referral is re-read under a row lock and moved by a version-conditional UPDATE."""
-    now = now or utcnow()
-    waiting = [str(s) for s in lifecycle.sources_of(Action.EXPIRE)]
-    due = sa.select(Referral).where(Referral.status.in_(waiting), Referral.deadline_at <= now)
-    with runtime.sessions() as session:
-        ids = session.execute(due.with_only_columns(Referral.id).order_by(Referral.deadline_at).limit(batch)).scalars().all()
-    expired = 0
-    for referral_id in ids:
-        with unit_of_work(runtime.sessions) as session:
-            referral = session.execute(due.where(Referral.id == referral_id).with_for_update()).scalar_one_or_none()
-            if referral is None:
-                continue  # answered or expired by another process meanwhile
-            apply(session, runtime, referral, Action.EXPIRE, Party.SYSTEM, subject="hub:deadline", organisation_id=None,
-                  now=now)
-            expired += 1
-    return expired
+        return keyset_page(session, select, [Referral.updated_at, Referral.id], [as_datetime, uuid.UUID], query,
+                           convert=representation.summary)

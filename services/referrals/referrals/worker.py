@@ -1,37 +1,22 @@
-"""The referrals worker: outbox relay, inbox consumer and processor, and the deadline job."""
+"""The referrals worker: outbox relay, inbox consumer and processor, the deadline job (reminders
+and expiry) and the retention purge."""
 from __future__ import annotations
-
-import logging
-import threading
 
 from shared import worker
 from shared.worker import WorkerSpec
 
 from referrals.bootstrap import build_runtime
 from referrals.handlers import HANDLERS
+from referrals.jobs import periodic, purge_due, run_deadlines
 from referrals.settings import ReferralsSettings
-from referrals.usecases import expire_due
-
-log = logging.getLogger(__name__)
-
-
-def expiry_loop(runtime):
-    def run(stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                while expire_due(runtime):
-                    pass
-            except Exception:
-                log.warning("expiry pass failed; will retry", exc_info=True)
-            stop.wait(runtime.settings.expiry_interval_seconds)
-    return run
 
 
 def build() -> tuple[ReferralsSettings, WorkerSpec]:
     settings = ReferralsSettings()
     runtime = build_runtime(settings)
     loops = runtime.standard_loops(HANDLERS)
-    loops["expire"] = expiry_loop(runtime)
+    loops["deadlines"] = periodic(lambda: run_deadlines(runtime), settings.deadline_interval_seconds, "deadlines")
+    loops["retention"] = periodic(lambda: purge_due(runtime), settings.retention_interval_seconds, "retention")
     return settings, WorkerSpec("referrals", loops)
 
 

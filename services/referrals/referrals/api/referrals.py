@@ -1,17 +1,18 @@
-"""`/v1/referrals`: create, read, list, the lifecycle transitions, comments, history, access log."""
+"""`/v1/referrals`: create, read, list, the lifecycle transitions, consent withdrawal, comments,
+history, access log."""
 from __future__ import annotations
-
 
 from flask import current_app, jsonify, request, url_for
 from flask_openapi3 import APIBlueprint, Tag
 
 from shared.auth import current_principal, require_token
+from shared.paging import PageQuery
 from shared.web import BEARER, COMMON_ERRORS, problem_responses
 
 from referrals import usecases
 from referrals.api.schemas import (
     AccessLogPage, CommentBody, CompleteBody, CreateHeaders, CreateReferral, DeclineBody, HistoryItem, HistoryPage,
-    ListQuery, PageQuery, ReferralOut, ReferralPage, ReferralPath, TransitionHeaders, WithdrawBody,
+    ListQuery, ReferralOut, ReferralPage, ReferralPath, TransitionHeaders, WithdrawBody,
 )
 from referrals.domain.lifecycle import Action
 
@@ -116,6 +117,15 @@ def withdraw_referral(path: ReferralPath, header: TransitionHeaders, body: Withd
     return _transition(path, header, Action.WITHDRAW, body.reason, body.note)
 
 
+@api.post("/referrals/<referral_id>/consent/withdraw", responses={200: ReferralOut, **TRANSITION_ERRORS},
+          summary="Record that the client withdrew consent (either party): the receiver sees no client data "
+                  "from now on")
+def withdraw_consent(path: ReferralPath, header: TransitionHeaders):
+    principal = current_principal(scope=WRITE)
+    return _referral_response(usecases.withdraw_consent(_runtime(), principal, path.referral_id,
+                                                        if_match=header.if_match, endpoint=_endpoint()))
+
+
 @api.get("/referrals/<referral_id>/history", responses={200: HistoryPage, **ERRORS},
          summary="Every status change and comment, with who and when")
 def referral_history(path: ReferralPath, query: PageQuery):
@@ -123,7 +133,7 @@ def referral_history(path: ReferralPath, query: PageQuery):
                                     query.cursor, _endpoint()))
 
 
-@api.post("/referrals/<referral_id>/comments", responses={201: HistoryItem, **ERRORS},
+@api.post("/referrals/<referral_id>/comments", responses={201: HistoryItem, **ERRORS, **problem_responses(409)},
           summary="Comment on a referral (either party); the event carries no text")
 def comment_referral(path: ReferralPath, body: CommentBody):
     principal = current_principal(scope=WRITE)
@@ -133,6 +143,5 @@ def comment_referral(path: ReferralPath, body: CommentBody):
 @api.get("/referrals/<referral_id>/access-log", responses={200: AccessLogPage, **ERRORS},
          summary="Who saw the client data (either party's admins, operators)")
 def referral_access_log(path: ReferralPath, query: PageQuery):
-    return jsonify(usecases.access_log(_runtime(), current_principal(), path.referral_id, query.limit,
-                                       query.cursor))
+    return jsonify(usecases.access_log(_runtime(), current_principal(), path.referral_id, query))
 

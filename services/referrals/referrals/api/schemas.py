@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from shared.contracts.events import DeclineReason, Outcome, ReferralStatus
 from shared.db import utcnow
+from shared.paging import PageQuery
 
 from referrals.domain import identity
 
@@ -169,17 +170,10 @@ class CreateHeaders(BaseModel):
                                         description="Same key and body within 24 h: the same referral again.")
 
 
-class ListQuery(BaseModel):
+class ListQuery(PageQuery):
     direction: Literal["incoming", "outgoing"] | None = None
     status: ReferralStatus | None = None
     updated_since: IsoDatetime | None = None
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=500)
-
-
-class PageQuery(BaseModel):
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=500)
 
 
 # --- responses ------------------------------------------------------------------------------
@@ -199,11 +193,15 @@ class ConsentOut(BaseModel):
     given_at: datetime
     expires_at: datetime | None = None
     withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = Field(default=None, description="Who recorded the withdrawal (token subject).")
+    withdrawn_by_organisation_id: UUID | None = None
     recorded_by: str
 
 
 class Warning(BaseModel):
-    code: Literal["open_referral_exists"]
+    code: Literal["open_referral_exists", "receiver_service_closed"] = Field(
+        description="`open_referral_exists`: the client has an open referral to the same organisation; "
+                    "`receiver_service_closed`: every service of the receiver for these needs is closed.")
     message: str
 
 
@@ -220,6 +218,9 @@ class ReferralSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     received_at: datetime | None = None
+    receiver_notified_at: datetime | None = Field(
+        default=None, description="When the receiving organisation was first notified of it (webhook, email "
+                                  "or in-app), as the notifications service reports.")
 
 
 class ReferralOut(ReferralSummary):
@@ -227,6 +228,9 @@ class ReferralOut(ReferralSummary):
     consent: ConsentOut
     client_data_visible: bool = Field(description="False for operators and, once consent has expired or been "
                                                   "withdrawn, for the receiver.")
+    client_data_purged_at: datetime | None = Field(
+        default=None, description="Set when the retention period after closing has passed: client data, "
+                                  "reason, responsible worker and texts are gone for good.")
     client: ClientOut | None = None
     reason: str | None = None
     responsible_worker: ResponsibleWorker | None = None
@@ -242,7 +246,7 @@ class ReferralPage(BaseModel):
 class HistoryItem(BaseModel):
     id: UUID
     version: int
-    kind: Literal["status", "comment"]
+    kind: Literal["status", "comment", "consent"]
     at: datetime
     subject: str
     organisation_id: UUID | None = None
@@ -259,6 +263,8 @@ class HistoryPage(BaseModel):
 
 
 class AccessLogItem(BaseModel):
+    """One response that carried client data: who (token subject), from which organisation, when, where."""
+
     id: int
     at: datetime
     subject: str
