@@ -71,6 +71,7 @@ class KeyRing:
     def decrypt_json(self, key_id: str, blob: bytes, associated_data: bytes = b""):
         return json.loads(self.decrypt(key_id, blob, associated_data))
 
-    def keyed_hash(self, value: str) -> str:
-        """A blind index: equal inputs match, nothing about the input can be read back."""
-        return hmac.new(self._keys[self.current], value.encode(), hashlib.sha256).hexdigest()
+    def keyed_hash(self, value: str, key_id: str | None = None) -> str:
+        """A blind index: equal inputs match, nothing about the input can be read back.
+        `key_id` names an older key, to match values indexed before a rotation."""
+        return hmac.new(self._keys[key_id or self.current], value.encode(), hashlib.sha256).hexdigest()
