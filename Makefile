@@ -58,5 +58,17 @@ bench-quick: install
 schemas: install
 	$(BIN)/python -m shared.contracts.export docs/events
 
+# The web forms' pages, photographed in Debian's Chromium (apt-get install chromium), to docs/screenshots/.
+screenshots: install
+	$(BIN)/python -m tests.web.screenshots docs/screenshots
+
+# The web forms' catalogs: extract the strings, merge them into fi/sv, compile (the .mo files are committed).
+WEB_TRANSLATIONS := services/referrals/referrals/translations
+translations: install
+	cd services/referrals/referrals && $(BIN)/pybabel extract -F translations/babel.cfg -k _l \
+	  -o translations/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel update -i $(WEB_TRANSLATIONS)/messages.pot -d $(WEB_TRANSLATIONS) --omit-header
+	$(BIN)/pybabel compile -d $(WEB_TRANSLATIONS) --statistics
+
 clean:
 	rm -rf $(VAR) .pytest_cache

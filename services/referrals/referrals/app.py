@@ -8,11 +8,14 @@ from shared.auth import JwksKeySource, TokenVerifier
 from shared.problems import problem_response
 from shared.runtime import ServiceRuntime
 from shared.web import create_service_app, database_check_for
+from shared.weblogin import install_login
 
+from referrals.api import access_reports, statistics
 from referrals.api.referrals import api
 from referrals.bootstrap import build_runtime
 from referrals.denylist import revocation_check
 from referrals.settings import ReferralsSettings
+from referrals.web import install_web
 
 
 def create_app(settings: ReferralsSettings | None = None, *, verifier: TokenVerifier | None = None,
@@ -32,7 +35,11 @@ def create_app(settings: ReferralsSettings | None = None, *, verifier: TokenVeri
         verifier.is_revoked = revocation_check(runtime.sessions)
     auth.install(app, verifier)
     app.register_api(api)
+    app.register_api(statistics.api)
+    app.register_api(access_reports.api)
     app.extensions["hub.runtime"] = runtime
+    install_login(app, client_id="referrals-web")
+    install_web(app)
 
     @app.errorhandler(StaleDataError)
     def _concurrent_change(_exc):
