@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 
-from accounts.app import create_app
+from accounts.app import create_app, ensure_bootstrap_client_if_configured
+from accounts.keys import KeyStore
 from accounts.runtime import build_runtime
 from accounts.settings import AccountsSettings
 
@@ -66,17 +68,35 @@ class Hub:
             return connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
 
 
-@pytest.fixture
-def settings(tmp_path) -> AccountsSettings:
-    return AccountsSettings(var_dir=tmp_path, bootstrap_client_id=OPERATOR_ID,
+def make_settings(var_dir) -> AccountsSettings:
+    return AccountsSettings(var_dir=var_dir, bootstrap_client_id=OPERATOR_ID,
                             bootstrap_client_secret=OPERATOR_SECRET, issuer="http://accounts.test",
                             accounts_url="http://accounts.test")
 
 
 @pytest.fixture
-def migrated_runtime(settings):
-    runtime = build_runtime(settings)
+def settings(tmp_path) -> AccountsSettings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """One migrated database (bootstrap client and first signing key included), copied per test:
+    migrating and generating an RSA key for every test would dominate the suite's time."""
+    var_dir = tmp_path_factory.mktemp("accounts-template")
+    runtime = build_runtime(make_settings(var_dir))
     runtime.migrate()
+    ensure_bootstrap_client_if_configured(runtime)
+    KeyStore(runtime.settings, runtime.sessions).current()
+    runtime.engine.dispose()  # the last connection checkpoints the WAL into the file
+    return var_dir
+
+
+@pytest.fixture
+def migrated_runtime(settings, migrated_template):
+    for name in ("accounts.sqlite", "accounts-keys.txt"):
+        shutil.copy(migrated_template / name, settings.var_dir / name)
+    runtime = build_runtime(settings)
     yield runtime
     runtime.engine.dispose()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts import clients, organisations
+from accounts import clients, organisations, people
 from shared.db import unit_of_work
 
 # "ORG" / "OTHER" stand for the two organisations' ids, known once they are registered.
@@ -31,12 +31,31 @@ MATRIX = {
     ("DELETE", "/v1/organisations/{org}/api-clients/{client}"): (204, 204, 204, 403, 403, 403, 401),
     ("POST", "/v1/organisations/{org}/api-clients/{client}/rotate-secret"): (200, 200, 200, 403, 403, 403, 401),
     ("DELETE", "/v1/organisations/{org}/api-clients/{other_client}"): (404, 404, 404, 403, 403, 403, 401),
+    ("GET", "/v1/services"):                               (200, 200, 200, 200, 200, 200, 401),
+    ("PUT", "/v1/organisations/{org}/services"):           (200, 200, 200, 403, 403, 403, 401),
+    # another organisation's admin client reads its own organisation's entries, never ORG's
+    ("GET", "/v1/audit-log"):                              (200, 200, 200, 403, 403, 200, 401),
+    ("GET", "/v1/audit-log?organisation_id={org}"):        (200, 200, 200, 403, 403, 403, 401),
+    ("GET", "/v1/organisations/{org}/people"):             (200, 200, 200, 403, 403, 403, 401),
+    ("POST", "/v1/organisations/{org}/people"):            (201, 201, 201, 403, 403, 403, 401),
+    ("PATCH", "/v1/organisations/{org}/people/{person}"):  (200, 200, 200, 403, 403, 403, 401),
+    ("POST", "/v1/organisations/{org}/people/{person}/invitation"): (201, 201, 201, 403, 403, 403, 401),
+    ("PATCH", "/v1/organisations/{org}/people/{other_person}"): (404, 404, 404, 403, 403, 403, 401),
+    ("GET", "/v1/operators"):                              (200, 403, 403, 403, 403, 403, 401),
+    ("POST", "/v1/operators"):                             (201, 403, 403, 403, 403, 403, 401),
+    ("POST", "/v1/operators/{operator_person}/invitation"): (201, 403, 403, 403, 403, 403, 401),
 }
 BODIES = {
     ("POST", "/v1/organisations"): {"name": {"fi": "Uusi"}, "type": "ngo"},
     ("PATCH", "/v1/organisations/{org}"): {"response_deadline_days": 10},
     ("PATCH type", "/v1/organisations/{org}"): {"type": "municipality"},
     ("POST", "/v1/organisations/{org}/api-clients"): {"name": "CRM", "scopes": ["referrals:read"]},
+    ("PUT", "/v1/organisations/{org}/services"): [{"name": {"fi": "Ohjaus"}, "needs": ["employment"],
+                                                   "languages": ["fi"], "capacity": "open"}],
+    ("POST", "/v1/organisations/{org}/people"): {"username": "uusi.ohjaaja", "name": "Uusi", "role": "counsellor"},
+    ("PATCH", "/v1/organisations/{org}/people/{person}"): {"role": "org_admin"},
+    ("PATCH", "/v1/organisations/{org}/people/{other_person}"): {"role": "org_admin"},
+    ("POST", "/v1/operators"): {"username": "uusi.operaattori", "name": "Uusi"},
 }
 
 
@@ -51,6 +70,10 @@ def world(test_token_hub):
             ids[key] = str(org.id)
             ids[key + "_client"] = clients.create_client(session, name=key, organisation_id=org.id,
                                                          scopes=["referrals:read"]).client.client_id
+            ids[key + "_person"] = str(people.add_person(session, organisation_id=org.id, role="counsellor",
+                                                         username=f"{key.lower()}.ohjaaja", name=key).id)
+        ids["operator_person"] = str(people.add_person(session, organisation_id=None, role="operator",
+                                                       username="operaattori", name="Operaattori").id)
     return test_token_hub, ids
 
 
@@ -60,7 +83,9 @@ def test_matrix(world, tokens, endpoint, caller):
     hub, ids = world
     method, template = endpoint
     expected = MATRIX[endpoint][list(CALLERS).index(caller)]
-    path = template.format(org=ids["ORG"], client=ids["ORG_client"], other_client=ids["OTHER_client"])
+    path = template.format(org=ids["ORG"], client=ids["ORG_client"], other_client=ids["OTHER_client"],
+                           person=ids["ORG_person"], other_person=ids["OTHER_person"],
+                           operator_person=ids["operator_person"])
     claims = dict(CALLERS[caller] or {})
     if "org" in claims:
         claims["org"] = ids[claims["org"]]

@@ -116,8 +116,12 @@ def test_openid_configuration_names_the_endpoints(hub):
     assert document["issuer"] == "http://accounts.test"
     assert document["jwks_uri"] == "http://accounts.test/.well-known/jwks.json"
     assert document["token_endpoint"] == "http://accounts.test/oauth/token"
-    assert document["grant_types_supported"] == ["client_credentials"]
-    assert set(document["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post"}
+    assert document["authorization_endpoint"] == "http://accounts.test/oauth/authorize"
+    assert document["end_session_endpoint"] == "http://accounts.test/oauth/logout"
+    assert document["grant_types_supported"] == ["client_credentials", "authorization_code"]
+    assert document["code_challenge_methods_supported"] == ["S256"]
+    assert set(document["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post",
+                                                                      "none"}
 
 
 def test_a_token_with_a_wrong_signature_is_refused(hub, tokens):

@@ -1,9 +1,12 @@
-"""accounts' admin commands: `python -m accounts migrate | rotate-signing-key | retire-signing-key KID`."""
+"""accounts' admin commands: `python -m accounts migrate | rotate-signing-key | retire-signing-key KID`.
+
+`migrate` also loads the demo network when HUB_DEMO_DATA=1 (idempotent) and prints its credentials."""
 from __future__ import annotations
 
 import argparse
 import sys
 
+from accounts import demo
 from accounts.app import ensure_bootstrap_client_if_configured
 from accounts.keys import KeyStore
 from accounts.runtime import build_runtime
@@ -12,7 +15,8 @@ from accounts.runtime import build_runtime
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m accounts")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="upgrade the database, then ensure the bootstrap operator client")
+    commands.add_parser("migrate", help="upgrade the database, ensure the bootstrap operator client, and with "
+                                        "HUB_DEMO_DATA=1 load the demo network")
     commands.add_parser("rotate-signing-key", help="add a new signing key; the old ones stay in the JWKS")
     retire = commands.add_parser("retire-signing-key", help="remove a no longer current key from the JWKS")
     retire.add_argument("kid")
@@ -23,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         runtime.migrate()
         ensure_bootstrap_client_if_configured(runtime)
         print("accounts: database migrated")
+        if runtime.settings.demo_data:
+            print(demo.load(runtime, KeyStore(runtime.settings, runtime.sessions)), end="")
         return 0
     keys = KeyStore(runtime.settings, runtime.sessions)
     try:

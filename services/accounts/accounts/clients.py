@@ -10,8 +10,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared.contracts.events import ApiClientRevoked
 from shared.db import unit_of_work, utcnow
+from shared.runtime import ServiceRuntime
 
+from accounts import audit
 from accounts.models import ApiClient, Organisation
 
 log = logging.getLogger(__name__)
@@ -41,20 +44,37 @@ def new_secret() -> str:
 
 def create_client(session: Session, *, name: str, organisation_id, scopes: list[str],
                   roles: list[str] | None = None, client_id: str | None = None,
-                  secret: str | None = None) -> Credentials:
+                  secret: str | None = None, actor: audit.Actor | None = None) -> Credentials:
     secret = secret or new_secret()
     client = ApiClient(client_id=client_id or new_client_id(), organisation_id=organisation_id, name=name,
                        secret_hash=hasher.hash(secret), scopes=list(scopes), roles=list(roles or []),
                        created_at=utcnow())
     session.add(client)
     session.flush()
+    audit.record(session, "api_client.created", target_type="api_client", target_id=client.client_id,
+                 organisation_id=organisation_id, changes={"name": name, "scopes": list(scopes),
+                                                           "roles": list(roles or [])}, actor=actor)
     return Credentials(client, secret)
 
 
 def rotate_secret(session: Session, client: ApiClient) -> str:
     secret = new_secret()
     client.secret_hash, client.secret_rotated_at = hasher.hash(secret), utcnow()
+    audit.record(session, "api_client.secret_rotated", target_type="api_client", target_id=client.client_id,
+                 organisation_id=client.organisation_id, changes={"client_secret": True})
     return secret
+
+
+def revoke(runtime: ServiceRuntime, session: Session, client: ApiClient) -> bool:
+    """Revoke once; `api_client.revoked` tells the other services to refuse its tokens in flight."""
+    if client.revoked_at is not None:
+        return False
+    client.revoked_at = utcnow()
+    runtime.emit(session, ApiClientRevoked(client_id=client.client_id, organisation_id=client.organisation_id,
+                                           revoked_at=client.revoked_at), subject=client.client_id)
+    audit.record(session, "api_client.revoked", target_type="api_client", target_id=client.client_id,
+                 organisation_id=client.organisation_id)
+    return True
 
 
 def secret_matches(secret_hash: str, secret: str) -> bool:
@@ -111,7 +131,7 @@ def ensure_bootstrap_client(sessions: sessionmaker[Session], client_id: str, sec
         with unit_of_work(sessions) as session:
             client = session.get(ApiClient, client_id)
             if client is None:
-                create_client(session, name="Bootstrap operator client", organisation_id=None,
+                create_client(session, name="Bootstrap operator client", organisation_id=None, actor=audit.SYSTEM,
                               scopes=OPERATOR_SCOPES, roles=OPERATOR_ROLES, client_id=client_id, secret=secret)
                 return "created"
             changed = False
@@ -122,6 +142,9 @@ def ensure_bootstrap_client(sessions: sessionmaker[Session], client_id: str, sec
                 log.warning("the bootstrap client %s is revoked; it stays revoked", client_id)
             if (client.roles, client.scopes, client.organisation_id) != (OPERATOR_ROLES, OPERATOR_SCOPES, None):
                 client.roles, client.scopes, client.organisation_id, changed = OPERATOR_ROLES, OPERATOR_SCOPES, None, True
+            if changed:
+                audit.record(session, "api_client.bootstrap_updated", target_type="api_client", target_id=client_id,
+                             organisation_id=None, actor=audit.SYSTEM)
             return "updated" if changed else "unchanged"
     except sa.exc.IntegrityError:
         log.info("bootstrap client created by another process at the same time")

@@ -1,8 +1,11 @@
 """The token signing keys: generated on first use, encrypted at rest, rotated with overlap.
 
-The highest unretired `generation` signs; every unretired key is published in the JWKS, so a
-token signed just before a rotation still verifies everywhere. A key from
-`ACCOUNTS_SIGNING_KEY_FILE` (PEM) takes precedence over the table and is published with it.
+Every unretired key is published in the JWKS, so a token signed just before a rotation still
+verifies everywhere. A new key is published *before* it signs: the newest key at least
+`ACCOUNTS_KEY_ACTIVATION_SECONDS` old signs (longer than a process caches its key set), so by the
+time any worker signs with it, every worker's JWKS already lists it and no verifier elsewhere can
+meet a kid that accounts does not serve. A key from `ACCOUNTS_SIGNING_KEY_FILE` (PEM) takes
+precedence over the table and is published with it.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import jwt
 import sqlalchemy as sa
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.crypto import KeyRing
 from shared.db import unit_of_work, utcnow
 
+from accounts import audit
 from accounts.models import SigningKey
 from accounts.settings import AccountsSettings
 
@@ -37,6 +42,7 @@ MISS_RELOAD_SECONDS = 1.0
 class LoadedKey:
     kid: str
     private_key: rsa.RSAPrivateKey
+    created_at: datetime | None = None  # None: a file key, active at once
 
     @property
     def public_jwk(self) -> dict:
@@ -67,8 +73,7 @@ class KeyStore:
         self.settings, self.sessions = settings, sessions
         self._lock = threading.Lock()
         self._keyring: KeyRing | None = None
-        self._keys: dict[str, LoadedKey] = {}
-        self._current: LoadedKey | None = None
+        self._keys: dict[str, LoadedKey] = {}  # newest generation first
         self._loaded_at = float("-inf")
         self._file_key: LoadedKey | None = None
 
@@ -76,12 +81,17 @@ class KeyStore:
     def current(self) -> LoadedKey:
         """The key that signs now; generates the first one if there is none."""
         with self._lock:
-            if self._current is None or self._stale(CACHE_SECONDS):
+            if not self._keys or self._stale(CACHE_SECONDS):
                 self._reload()
-            if self._current is None:
+            if not self._keys:
                 self._generate(first=True)
                 self._reload()
-            return self._current
+            return self._file_key or self._signing(list(self._keys.values()))
+
+    def _signing(self, newest_first: list):
+        """The newest key (LoadedKey or SigningKey row) published long enough; the oldest while none has."""
+        cutoff = utcnow() - timedelta(seconds=self.settings.key_activation_seconds)
+        return next((key for key in newest_first if key.created_at <= cutoff), newest_first[-1])
 
     def verification_key(self, kid: str | None):
         """The `TokenVerifier` key source: the public key for `kid`, or None."""
@@ -112,11 +122,18 @@ class KeyStore:
                                    .order_by(SigningKey.generation.desc())).all()
             if not any(key.kid == kid for key in keys):
                 raise LookupError(f"no published signing key {kid}")
-            if keys[0].kid == kid and not self.settings.signing_key_file:
-                raise ValueError("the current signing key cannot be retired: rotate first")
+            if kid in (keys[0].kid, self._signing(keys).kid) and not self.settings.signing_key_file:
+                raise ValueError("the current signing key cannot be retired: rotate first, and wait until "
+                                 "the new key signs")
             session.get(SigningKey, kid).retired_at = utcnow()
+            audit.record(session, "signing_key.retired", target_type="signing_key", target_id=kid, organisation_id=None)
         with self._lock:
             self._loaded_at = float("-inf")
+
+    def keyring(self) -> KeyRing:
+        """The AES key ring that encrypts secrets at rest (signing keys, people's TOTP secrets)."""
+        with self._lock:
+            return self._ring()
 
     # -- internals (called with the lock held) ------------------------------------------------
     def _stale(self, seconds: float) -> bool:
@@ -137,13 +154,12 @@ class KeyStore:
             cached = self._keys.get(row.kid)
             if cached is None:
                 pem = self._ring().decrypt(row.encryption_key_id, row.private_key, row.kid.encode())
-                cached = LoadedKey(row.kid, serialization.load_pem_private_key(pem, password=None))
+                cached = LoadedKey(row.kid, serialization.load_pem_private_key(pem, password=None), row.created_at)
             keys[row.kid] = cached
-        current = keys[rows[0].kid] if rows else None
         if self.settings.signing_key_file:
             self._file_key = self._file_key or _load_file_key(self.settings.signing_key_file)
-            keys[self._file_key.kid] = current = self._file_key
-        self._keys, self._current, self._loaded_at = keys, current, time.monotonic()
+            keys = {self._file_key.kid: self._file_key, **keys}
+        self._keys, self._loaded_at = keys, time.monotonic()
 
     def _generate(self, *, first: bool) -> str:
         """Insert the next generation; losing a race to another process is fine (re-read)."""
@@ -157,6 +173,8 @@ class KeyStore:
                     return ""  # another process made the first key meanwhile
                 session.add(SigningKey(kid=kid, generation=latest + 1, encryption_key_id=key_id, private_key=blob,
                                        public_jwk=LoadedKey(kid, private_key).public_jwk))
+                audit.record(session, "signing_key.created" if first else "signing_key.rotated",
+                             target_type="signing_key", target_id=kid, organisation_id=None)
         except sa.exc.IntegrityError:
             log.info("another process generated a signing key at the same time; using its key")
             return ""

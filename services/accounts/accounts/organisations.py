@@ -1,5 +1,5 @@
 """Registering and changing organisations; every change bumps `version` and emits an event in
-the same transaction, its `sequence` being that version."""
+the same transaction, its `sequence` being that version, and writes an audit entry."""
 from __future__ import annotations
 
 import uuid
@@ -12,6 +12,7 @@ from shared.db import utcnow
 from shared.problems import field_error
 from shared.runtime import ServiceRuntime
 
+from accounts import audit
 from accounts.models import Organisation
 
 # How deep an umbrella structure may go; also what stops a cycle search from running forever.
@@ -56,6 +57,10 @@ def register(runtime: ServiceRuntime, session: Session, *, name: dict, type: str
                        version=1, created_at=now, updated_at=now)
     session.add(org)
     _emit(runtime, session, org, OrganisationRegistered)
+    audit.record(session, "organisation.created", target_type="organisation", target_id=org.id, organisation_id=org.id,
+                 changes={"name": name, "type": type, "business_id": business_id,
+                          "municipality_codes": municipality_codes, "parent_id": parent_id,
+                          "response_deadline_days": response_deadline_days})
     return org
 
 
@@ -69,11 +74,14 @@ def update(runtime: ServiceRuntime, session: Session, org: Organisation, changes
     changed = {key: value for key, value in changes.items() if getattr(org, key) != value}
     if not changed:
         return False
+    before = {key: getattr(org, key) for key in changed}
     for key, value in changed.items():
         setattr(org, key, value)
     org.version += 1
     org.updated_at = utcnow()
     _emit(runtime, session, org, OrganisationUpdated)
+    audit.record(session, "organisation.updated", target_type="organisation", target_id=org.id,
+                 organisation_id=org.id, changes=audit.diff(before, changed))
     return True
 
 
@@ -83,4 +91,7 @@ def set_active(runtime: ServiceRuntime, session: Session, org: Organisation, act
         return False
     org.active, org.version, org.updated_at = active, org.version + 1, utcnow()
     _emit(runtime, session, org, OrganisationReactivated if active else OrganisationDeactivated)
+    audit.record(session, "organisation.reactivated" if active else "organisation.deactivated",
+                 target_type="organisation", target_id=org.id, organisation_id=org.id,
+                 changes={"active": {"from": not active, "to": active}})
     return True

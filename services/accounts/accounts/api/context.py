@@ -1,4 +1,5 @@
-"""What a request handler needs from the app: the runtime (database, outbox) and the key store."""
+"""What a request handler needs from the app: the runtime (database, outbox), the key store and
+the rate limiter."""
 from __future__ import annotations
 
 from flask import current_app
@@ -6,6 +7,7 @@ from flask import current_app
 from shared.runtime import ServiceRuntime
 
 from accounts.keys import KeyStore
+from accounts.ratelimit import RateLimiter
 
 
 def runtime() -> ServiceRuntime:
@@ -14,3 +16,7 @@ def runtime() -> ServiceRuntime:
 
 def keys() -> KeyStore:
     return current_app.extensions["accounts.keys"]
+
+
+def limiter() -> RateLimiter:
+    return current_app.extensions["accounts.limiter"]

@@ -1,7 +1,10 @@
-"""The token issuer: `POST /oauth/token` (client credentials) and the discovery documents.
+"""The token issuer: `POST /oauth/token` (client credentials for systems; authorization code with
+PKCE for people signing in to the web forms) and the discovery documents.
 
 This is the one endpoint of the hub that answers errors as RFC 6749 section 5.2 says
 (`{"error": "invalid_client"}`), not as problem documents: OAuth client libraries expect that.
+It is rate limited per remote address and per client id, and a client id is locked out for a
+while after repeated wrong secrets (`accounts.ratelimit`, shared by every worker).
 """
 from __future__ import annotations
 
@@ -15,26 +18,31 @@ from flask_openapi3 import APIBlueprint, Tag
 from shared.auth import ALGORITHMS, SCOPES
 from shared.db import unit_of_work
 
-from accounts import clients
-from accounts.api.context import keys, runtime
+from accounts import clients, signin
+from accounts.api.context import keys, limiter, runtime
 from accounts.api.schemas import Jwks, OAuthError, OpenIdConfiguration, TokenResponse
-from accounts.tokens import issue_token
+from accounts.ratelimit import Exceeded, Limit
+from accounts.tokens import issue_person_token, issue_token
 
 tag = Tag(name="oauth", description="OAuth 2.0 client credentials, JWKS and discovery")
 bp = APIBlueprint("oauth", __name__, abp_tags=[tag])
-GRANT_TYPE = "client_credentials"
-AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+GRANT_TYPE, CODE_GRANT = "client_credentials", "authorization_code"
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 TOKEN_FORM = {
     "required": True,
     "content": {"application/x-www-form-urlencoded": {"schema": {
         "type": "object",
         "required": ["grant_type"],
         "properties": {
-            "grant_type": {"type": "string", "enum": [GRANT_TYPE]},
-            "client_id": {"type": "string", "description": "Instead of HTTP Basic (client_secret_post)."},
+            "grant_type": {"type": "string", "enum": [GRANT_TYPE, CODE_GRANT]},
+            "client_id": {"type": "string", "description": "Instead of HTTP Basic (client_secret_post); "
+                                                           "the web client's id for authorization_code."},
             "client_secret": {"type": "string"},
-            "scope": {"type": "string", "description": "Space-separated; a subset of the client's scopes. "
-                                                       "Default: all of them."},
+            "scope": {"type": "string", "description": "client_credentials: space-separated, a subset of the "
+                                                       "client's scopes. Default: all of them."},
+            "code": {"type": "string", "description": "authorization_code: the code from /oauth/authorize."},
+            "redirect_uri": {"type": "string", "description": "authorization_code: as given to /oauth/authorize."},
+            "code_verifier": {"type": "string", "description": "authorization_code: the PKCE verifier (S256)."},
         },
     }}},
 }
@@ -44,6 +52,7 @@ class OAuthProblem(Exception):
     def __init__(self, status: int, error: str, description: str, *, basic_challenge: bool = False):
         super().__init__(description)
         self.status, self.error, self.description, self.basic_challenge = status, error, description, basic_challenge
+        self.retry_after: int | None = None
 
 
 @bp.errorhandler(OAuthProblem)
@@ -53,6 +62,8 @@ def _oauth_error(exc: OAuthProblem):
     response.headers["Cache-Control"] = "no-store"
     if exc.basic_challenge:
         response.headers["WWW-Authenticate"] = 'Basic realm="hub"'
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 
@@ -84,33 +95,93 @@ def _client_credentials() -> tuple[str, str, bool]:
     raise OAuthProblem(401, "invalid_client", "Client authentication is required.", basic_challenge=True)
 
 
-@bp.post("/oauth/token", responses={200: TokenResponse, 400: OAuthError, 401: OAuthError},
-         summary="Issue an access token (client credentials; HTTP Basic or form fields)",
+def _limits() -> tuple[Limit, Limit, Limit]:
+    settings = runtime().settings
+    return (Limit("token-address", settings.token_rate_per_address, 60),
+            Limit("token-client", settings.token_rate_per_client, 60),
+            Limit("token-failures", settings.client_lockout_failures, settings.client_lockout_seconds))
+
+
+def _too_many(exc: Exceeded) -> OAuthProblem:
+    locked = exc.limit.name == "token-failures"
+    problem = OAuthProblem(429, "temporarily_unavailable",
+                           "Too many wrong secrets for this client: try again later." if locked
+                           else "Too many token requests: slow down.")
+    problem.retry_after = exc.retry_after
+    return problem
+
+
+@bp.post("/oauth/token", responses={200: TokenResponse, 400: OAuthError, 401: OAuthError, 429: OAuthError},
+         summary="Issue an access token: client credentials (HTTP Basic or form fields), or a person's "
+                 "authorization code with its PKCE verifier. 429 with Retry-After when rate limited",
          openapi_extensions={"requestBody": TOKEN_FORM})
 def token():
+    per_address, per_client, failures = _limits()
+    try:
+        limiter().hit(per_address, request.remote_addr or "unknown")
+    except Exceeded as exc:
+        raise _too_many(exc) from None
     if request.mimetype != "application/x-www-form-urlencoded":
         raise OAuthProblem(400, "invalid_request", "Send the parameters form-encoded (application/x-www-form-urlencoded).")
     grant_type = _single("grant_type")
     if not grant_type:
         raise OAuthProblem(400, "invalid_request", "grant_type is required.")
+    if grant_type == CODE_GRANT:
+        return _authorization_code(per_client)
     if grant_type != GRANT_TYPE:
-        raise OAuthProblem(400, "unsupported_grant_type", f"Only {GRANT_TYPE} is supported.")
+        raise OAuthProblem(400, "unsupported_grant_type", f"Only {GRANT_TYPE} and {CODE_GRANT} are supported.")
     requested = _single("scope")
     client_id, secret, basic = _client_credentials()
+    try:
+        limiter().hit(per_client, client_id)
+        limiter().check(failures, client_id)
+    except Exceeded as exc:
+        raise _too_many(exc) from None
     with unit_of_work(runtime().sessions) as session:
         client = clients.authenticate(session, client_id, secret)
-        if client is None:
-            raise OAuthProblem(401, "invalid_client", "Unknown client, wrong secret, revoked client or "
-                                                      "deactivated organisation.", basic_challenge=basic)
-        scopes = requested.split() if requested and requested.strip() else list(client.scopes)
-        if not set(scopes) <= set(client.scopes):
-            raise OAuthProblem(400, "invalid_scope", "The requested scope exceeds the client's scopes.")
-        scopes = [scope for scope in SCOPES if scope in scopes]
+    if client is None:
+        try:
+            limiter().hit(failures, client_id)
+        except Exceeded:
+            pass  # this attempt is refused as a wrong secret; the next ones meet the lockout
+        raise OAuthProblem(401, "invalid_client", "Unknown client, wrong secret, revoked client or "
+                                                  "deactivated organisation.", basic_challenge=basic)
+    scopes = requested.split() if requested and requested.strip() else list(client.scopes)
+    if not set(scopes) <= set(client.scopes):
+        raise OAuthProblem(400, "invalid_scope", "The requested scope exceeds the client's scopes.")
+    scopes = [scope for scope in SCOPES if scope in scopes]
     # Signed after the commit: the key store uses sessions of its own (SQLite allows one writer).
+    return _token_response(issue_token(runtime().settings, keys(), client, scopes), scopes)
+
+
+def _authorization_code(per_client: Limit):
+    """RFC 6749 4.1.3 with RFC 7636: a public web client (no secret) proves the code with PKCE."""
     settings = runtime().settings
-    access_token = issue_token(settings, keys(), client, scopes)
+    client_id, code = _single("client_id"), _single("code")
+    redirect_uri, verifier = _single("redirect_uri"), _single("code_verifier")
+    if not (client_id and code and redirect_uri and verifier):
+        raise OAuthProblem(400, "invalid_request", "client_id, code, redirect_uri and code_verifier are required.")
+    if client_id not in settings.web_client_redirects:
+        raise OAuthProblem(401, "invalid_client", "Unknown web client.")
+    try:
+        limiter().hit(per_client, client_id)
+    except Exceeded as exc:
+        raise _too_many(exc) from None
+    refused = None
+    with unit_of_work(runtime().sessions) as session:  # commits even when refused: the code is used up
+        try:
+            person = signin.redeem(session, code, client_id=client_id, redirect_uri=redirect_uri, verifier=verifier)
+        except signin.InvalidGrant as exc:
+            refused = str(exc)
+    if refused:
+        raise OAuthProblem(400, "invalid_grant", refused)
+    access_token, scopes = issue_person_token(settings, keys(), person, client_id)
+    return _token_response(access_token, scopes)
+
+
+def _token_response(access_token: str, scopes: list[str]):
     response = jsonify(access_token=access_token, token_type="Bearer",
-                       expires_in=settings.token_lifetime_seconds, scope=" ".join(scopes))
+                       expires_in=runtime().settings.token_lifetime_seconds, scope=" ".join(scopes))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
@@ -124,13 +195,15 @@ def jwks():
 
 
 @bp.get("/.well-known/openid-configuration", responses={200: OpenIdConfiguration},
-        summary="Discovery document (RFC 8414 fields) of the token issuer")
+        summary="Discovery document (RFC 8414 fields) of the token issuer and the people's sign-in")
 def openid_configuration():
     settings = runtime().settings
     base = settings.accounts_url.rstrip("/")
     return jsonify(OpenIdConfiguration(
         issuer=settings.issuer, jwks_uri=f"{base}/.well-known/jwks.json", token_endpoint=f"{base}/oauth/token",
-        grant_types_supported=[GRANT_TYPE], token_endpoint_auth_methods_supported=AUTH_METHODS,
+        authorization_endpoint=f"{base}/oauth/authorize", end_session_endpoint=f"{base}/oauth/logout",
+        grant_types_supported=[GRANT_TYPE, CODE_GRANT], token_endpoint_auth_methods_supported=AUTH_METHODS,
         id_token_signing_alg_values_supported=ALGORITHMS, scopes_supported=list(SCOPES),
-        response_types_supported=["token"], subject_types_supported=["public"],
+        response_types_supported=["code"], subject_types_supported=["public"],
+        code_challenge_methods_supported=["S256"],
     ).model_dump(mode="json", exclude_none=True))

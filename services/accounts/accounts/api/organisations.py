@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from shared.auth import require_token
 from shared.db import unit_of_work
+from shared.paging import as_datetime, keyset_page
 from shared.problems import ProblemError, field_error
 from shared.web import BEARER
 
 from accounts import organisations
 from accounts.api import access
 from accounts.api.context import runtime
-from accounts.api.pages import page
 from accounts.api.schemas import (ERRORS, Organisation, OrganisationCreate, OrganisationPage, OrganisationPatch,
                                   OrganisationPath, OrganisationQuery)
 from accounts.models import Organisation as OrganisationRow
@@ -68,8 +68,8 @@ def list_(query: OrganisationQuery):
     if query.active is not None:
         statement = statement.where(OrganisationRow.active == query.active)
     with runtime().sessions() as session:
-        result = page(session, statement, OrganisationRow.created_at, OrganisationRow.id, query,
-                      key_type=UUID, convert=to_json)
+        result = keyset_page(session, statement, (OrganisationRow.created_at, OrganisationRow.id),
+                             (as_datetime, UUID), query, convert=to_json)
     return jsonify(result)
 
 

@@ -5,12 +5,13 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 from stdnum.fi import ytunnus
 
 from shared.auth import SCOPES
-from shared.contracts.events import OrganisationType
+from shared.contracts.events import Capacity, OrganisationType
+from shared.paging import PageQuery
 from shared.web import COMMON_ERRORS, problem_responses
 
 # Names and labels: one line of printable text (no control characters, so no NUL either).
@@ -18,6 +19,10 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
                                         pattern=r"^[^\x00-\x1f\x7f]+$")]
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
 Scope = Literal[SCOPES]  # type: ignore[valid-type]
+# The fixed list of needs (CONTRACT.md, the same as a referral's `needs`).
+Need = Literal["education", "employment", "housing", "finances", "health", "psychosocial", "rehabilitation",
+               "everyday_life", "other"]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 
 
 def _ytunnus(value: str) -> str:
@@ -46,11 +51,6 @@ class Name(Strict):
 
 class Page(BaseModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
-
-
-class PageQuery(BaseModel):
-    limit: int = Field(default=50, ge=1, le=200)
-    cursor: str | None = Field(default=None, max_length=200, description="Opaque, from `next_cursor`.")
 
 
 # --- organisations ------------------------------------------------------------------------------
@@ -104,6 +104,146 @@ class OrganisationPath(BaseModel):
     id: UUID
 
 
+# --- service directory --------------------------------------------------------------------------
+
+def _unique(values: list) -> list:
+    if len(set(values)) != len(values):
+        raise PydanticCustomError("unique", "Each value may appear only once.")
+    return values
+
+
+class ServiceEntryIn(Strict):
+    id: UUID | None = Field(default=None, description="Keep this existing entry's id; leave out for a new entry.")
+    name: Name
+    needs: Annotated[list[Need], AfterValidator(_unique)] = Field(min_length=1, max_length=9)
+    age_min: int | None = Field(default=None, ge=0, le=120)
+    age_max: int | None = Field(default=None, ge=0, le=120)
+    languages: Annotated[list[Language], AfterValidator(_unique)] = Field(
+        min_length=1, max_length=20, description="ISO 639 codes: fi, sv, en, ...")
+    municipality_codes: Annotated[list[MunicipalityCode], AfterValidator(_unique)] = Field(
+        default_factory=list, max_length=400, description="Where the service is offered; empty: the whole country.")
+    capacity: Capacity
+
+    @field_validator("age_max")
+    @classmethod
+    def _range(cls, value: int | None, info: ValidationInfo) -> int | None:
+        low = info.data.get("age_min")
+        if value is not None and low is not None and value < low:
+            raise PydanticCustomError("age_range", "age_max must not be below age_min.")
+        return value
+
+
+class ServiceList(RootModel[list[ServiceEntryIn]]):
+    """The organisation's whole directory: it replaces the current entries."""
+
+    root: list[ServiceEntryIn] = Field(max_length=100)
+
+
+class ServiceEntry(BaseModel):
+    id: UUID
+    organisation_id: UUID
+    organisation_name: Name
+    name: Name
+    needs: list[str]
+    age_min: int | None
+    age_max: int | None
+    languages: list[str]
+    municipality_codes: list[str]
+    capacity: Capacity
+    updated_at: datetime
+
+
+class ServiceEntries(BaseModel):
+    items: list[ServiceEntry]
+
+
+class ServicePage(Page):
+    items: list[ServiceEntry]
+
+
+class ServiceQuery(PageQuery):
+    need: Need | None = None
+    municipality: MunicipalityCode | None = None
+    language: Language | None = None
+    capacity: Capacity | None = None
+    organisation_id: UUID | None = None
+    age: int | None = Field(default=None, ge=0, le=120, description="Entries whose age range includes this age.")
+
+
+# --- people -------------------------------------------------------------------------------------
+
+Username = Annotated[str, BeforeValidator(lambda value: value.strip().lower() if isinstance(value, str) else value),
+                     StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
+
+
+class PersonCreate(Strict):
+    username: Username = Field(description="Lower-case letters, digits, `.`, `_` and `-`; 3–64 characters.")
+    name: Line = Field(description="Shown to the organisation's admins; never put in tokens.")
+    role: Literal["counsellor", "org_admin"]
+
+
+class OperatorCreate(Strict):
+    username: Username
+    name: Line
+
+
+class PersonPatch(Strict):
+    role: Literal["counsellor", "org_admin"] | None = None
+    active: bool | None = None
+
+
+class Person(BaseModel):
+    id: UUID
+    organisation_id: UUID | None
+    username: str
+    name: str
+    role: Literal["counsellor", "org_admin", "operator"]
+    active: bool
+    enrolled: bool = Field(description="Has set a password and a second factor.")
+    locked_until: datetime | None
+    created_at: datetime
+
+
+class PersonInvited(Person):
+    invitation_url: str = Field(description="One-time link to set a password and enrol TOTP; shown only here.")
+    invitation_expires_at: datetime
+
+
+class PersonPage(Page):
+    items: list[Person]
+
+
+class PersonPath(BaseModel):
+    id: UUID
+    person_id: UUID
+
+
+class OperatorPath(BaseModel):
+    person_id: UUID
+
+
+# --- audit log ----------------------------------------------------------------------------------
+
+class AuditEntry(BaseModel):
+    id: UUID
+    at: datetime
+    actor: dict = Field(description="`subject`, `kind` (person, api_client, system) and `organisation_id`.")
+    action: str = Field(description="e.g. organisation.updated, api_client.revoked, person.role_changed")
+    target_type: str
+    target_id: str
+    organisation_id: UUID | None
+    changes: dict = Field(description="Changed fields (`{from, to}`); a secret only as \"(changed)\".")
+
+
+class AuditPage(Page):
+    items: list[AuditEntry]
+
+
+class AuditQuery(PageQuery):
+    organisation_id: UUID | None = Field(default=None, description="Operators only; an admin sees its own.")
+    action: str | None = Field(default=None, max_length=64, pattern=r"^[a-z_.]+$")
+
+
 # --- API clients --------------------------------------------------------------------------------
 
 class ApiClientCreate(Strict):
@@ -153,7 +293,7 @@ class OAuthError(BaseModel):
     """RFC 6749 section 5.2: the token endpoint's errors (not problem documents)."""
 
     error: Literal["invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
-                   "unsupported_grant_type", "invalid_scope"]
+                   "unsupported_grant_type", "invalid_scope", "temporarily_unavailable"]
     error_description: str | None = None
 
 
@@ -165,6 +305,9 @@ class OpenIdConfiguration(BaseModel):
     issuer: str
     jwks_uri: str
     token_endpoint: str
+    authorization_endpoint: str
+    end_session_endpoint: str
+    code_challenge_methods_supported: list[str]
     grant_types_supported: list[str]
     token_endpoint_auth_methods_supported: list[str]
     id_token_signing_alg_values_supported: list[str]
