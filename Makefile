@@ -8,10 +8,12 @@ VAR := $(CURDIR)/var
 SERVICES := accounts referrals notifications
 
 export PATH := $(BIN):$(PATH)
-export HUB_VAR_DIR ?= $(VAR)
-export ACCOUNTS_BOOTSTRAP_CLIENT_ID ?= hub-operator
-export NOTIFICATIONS_ALLOW_PRIVATE_URLS ?= 1
-export HUB_DEMO_DATA ?= 1
+
+# What `make run` (and its `migrate`) configure; tests set their own, so these stay out of `make test`.
+migrate run: export HUB_VAR_DIR ?= $(VAR)
+migrate run: export ACCOUNTS_BOOTSTRAP_CLIENT_ID ?= hub-operator
+migrate run: export NOTIFICATIONS_ALLOW_PRIVATE_URLS ?= 1
+migrate run: export HUB_DEMO_DATA ?= 1
 
 .PHONY: install run migrate test schemas bench bench-quick clean help
 

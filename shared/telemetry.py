@@ -309,6 +309,25 @@ def configure_logging(service_name: str, level: str = "INFO") -> None:
         logger.propagate = True
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    route_stray_output_to_logging()
+
+
+def route_stray_output_to_logging() -> None:
+    """Warnings and uncaught exceptions (also in threads) become JSON log lines, not raw stderr text."""
+    logging.captureWarnings(True)
+
+    def _thread_exception(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        logging.getLogger("hub.uncaught").error(
+            "uncaught exception in thread %s", getattr(args.thread, "name", "?"),
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+    def _process_exception(exc_type, exc_value, exc_traceback) -> None:
+        logging.getLogger("hub.uncaught").critical("uncaught exception", exc_info=(exc_type, exc_value, exc_traceback))
+
+    threading.excepthook = _thread_exception
+    sys.excepthook = _process_exception
 
 
 def gunicorn_logconfig(service_name: str, level: str = "INFO") -> dict:

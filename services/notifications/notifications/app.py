@@ -5,9 +5,11 @@ from shared import auth
 from shared.auth import JwksKeySource, TokenVerifier
 from shared.runtime import ServiceRuntime
 from shared.web import create_service_app, database_check_for
+from shared.weblogin import install_login
 
 from notifications import api
 from notifications.bootstrap import build_runtime
+from notifications.console import install_console
 from notifications.ops.gauges import delivery_gauges
 from notifications.revocation import RevokedClients
 from notifications.settings import NotificationsSettings
@@ -29,5 +31,7 @@ def create_app(settings: NotificationsSettings | None = None, *, verifier: Token
     auth.install(app, verifier)
     api.register(app)
     app.extensions["hub.runtime"] = runtime
+    install_login(app, client_id="notifications-web")
+    install_console(app)
     app.extensions["hub.metrics.collectors"].append(lambda: delivery_gauges(runtime))
     return app
