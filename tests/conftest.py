@@ -135,3 +135,15 @@ def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: f
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {message or condition}")
         time.sleep(interval)
+
+
+@pytest.fixture(params=["embedded", "real"])
+def hub(request, tmp_path):
+    """The whole hub as real processes, once on embedded defaults and once on RabbitMQ + PostgreSQL."""
+    from tests.e2e.harness import hub_for_mode
+
+    running = hub_for_mode(request, tmp_path, request.param)
+    try:
+        yield running.start()
+    finally:
+        running.stop()

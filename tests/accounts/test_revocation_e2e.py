@@ -9,8 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import wait_for
-from tests.e2e.harness import Hub
-from tests.shared.backbone import purge_queues
+from tests.e2e.harness import Hub, hub_for_mode
 
 pytestmark = pytest.mark.e2e
 REVOCATION_DEADLINE = 60.0
@@ -18,18 +17,12 @@ REVOCATION_DEADLINE = 60.0
 
 @pytest.fixture(params=["embedded", "real"])
 def hub(request, tmp_path):
-    if request.param == "embedded":
-        hub = Hub(tmp_path)
-    else:
-        amqp = request.getfixturevalue("amqp_url")
-        make_db = request.getfixturevalue("fresh_postgres_db")
-        purge_queues(amqp)
-        hub = Hub(tmp_path, database_urls={name: make_db(name) for name in ("accounts", "referrals", "notifications")},
-                  broker_url=amqp)
+    """The whole hub (tests/accounts/conftest.py's `hub` is accounts alone, so the root fixture is shadowed here)."""
+    running = hub_for_mode(request, tmp_path, request.param)
     try:
-        yield hub.start()
+        yield running.start()
     finally:
-        hub.stop()
+        running.stop()
 
 
 def test_a_revoked_clients_token_is_refused_everywhere_within_60_seconds(hub: Hub):

@@ -170,3 +170,16 @@ class Hub:
         assert response.status_code == 201, response.text
         body = response.json()
         return self.token(body["client_id"], body["client_secret"])
+
+
+def hub_for_mode(request, workdir: Path, mode: str) -> Hub:
+    """A Hub on embedded defaults, or (`real`) on RabbitMQ and fresh PostgreSQL databases from the
+    real-server fixtures (skipped locally without them, required in CI)."""
+    if mode == "embedded":
+        return Hub(workdir)
+    from tests.shared.backbone import purge_queues
+
+    amqp = request.getfixturevalue("amqp_url")
+    make_db = request.getfixturevalue("fresh_postgres_db")
+    purge_queues(amqp)
+    return Hub(workdir, database_urls={name: make_db(name) for name in SERVICES}, broker_url=amqp)

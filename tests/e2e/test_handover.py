@@ -14,7 +14,6 @@ from standardwebhooks import Webhook
 
 from tests.conftest import wait_for
 from tests.e2e.harness import Hub
-from tests.shared.backbone import purge_queues
 from tests.support.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
@@ -23,22 +22,6 @@ CLIENT = {"first_name": "Aino-Eetu", "last_name": "Testinen", "birth_date": "200
           "personal_identity_code": "010504A902T", "phone": "+358401234567",
           "email": "aino.testinen@example.fi", "language": "fi"}
 PERSONAL_VALUES = ["Aino-Eetu", "Testinen", "010504A902T", "358401234567", "aino.testinen@example.fi"]
-
-
-@pytest.fixture(params=["embedded", "real"])
-def hub(request, tmp_path):
-    if request.param == "embedded":
-        hub = Hub(tmp_path)
-    else:
-        amqp = request.getfixturevalue("amqp_url")
-        make_db = request.getfixturevalue("fresh_postgres_db")
-        purge_queues(amqp)
-        hub = Hub(tmp_path, database_urls={name: make_db(name) for name in ("accounts", "referrals", "notifications")},
-                  broker_url=amqp)
-    try:
-        yield hub.start()
-    finally:
-        hub.stop()
 
 
 @pytest.fixture

@@ -13,11 +13,9 @@ import signal
 import threading
 
 import httpx
-import pytest
 
 from tests.conftest import wait_for
 from tests.e2e.harness import Hub
-from tests.shared.backbone import purge_queues
 from tests.support.receiver import WebhookReceiver
 
 REFERRALS = int(os.environ.get("HUB_FAULT_REFERRALS", "120"))
@@ -27,22 +25,6 @@ BODY = {
     "consent": {"given": True, "method": "written", "given_at": "2026-11-20T10:00:00Z"},
     "needs": ["employment"], "urgency": "normal",
 }
-
-
-@pytest.fixture(params=["embedded", "real"])
-def hub(request, tmp_path):
-    if request.param == "embedded":
-        hub = Hub(tmp_path)
-    else:
-        amqp = request.getfixturevalue("amqp_url")
-        make_db = request.getfixturevalue("fresh_postgres_db")
-        purge_queues(amqp)
-        hub = Hub(tmp_path, database_urls={name: make_db(name) for name in ("accounts", "referrals", "notifications")},
-                  broker_url=amqp)
-    try:
-        yield hub.start()
-    finally:
-        hub.stop()
 
 
 def create_with_retries(client: httpx.Client, body: dict, key: str) -> str:

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import wait_for
-from tests.e2e.harness import Hub
+from tests.e2e.harness import Hub, hub_for_mode
 from tests.faults.test_process_kills import BODY, create_with_retries
-from tests.shared.backbone import purge_queues
 from tests.support.receiver import WebhookReceiver
 
 REFERRALS = int(os.environ.get("HUB_FAULT_RESTART_REFERRALS", "300"))
@@ -37,14 +36,12 @@ def restart_postgresql() -> None:
 
 
 @pytest.fixture
-def hub(tmp_path, amqp_url, fresh_postgres_db):
-    purge_queues(amqp_url)
-    hub = Hub(tmp_path, database_urls={name: fresh_postgres_db(name) for name in ("accounts", "referrals", "notifications")},
-              broker_url=amqp_url)
+def hub(request, tmp_path):
+    running = hub_for_mode(request, tmp_path, "real")
     try:
-        yield hub.start()
+        yield running.start()
     finally:
-        hub.stop()
+        running.stop()
 
 
 @pytest.mark.parametrize("restart", [restart_rabbitmq, restart_postgresql], ids=["rabbitmq", "postgresql"])
