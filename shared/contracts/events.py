@@ -26,6 +26,9 @@ Outcome = Literal[
     "started_education", "started_work", "work_trial", "rehabilitation", "other_service", "no_change", "lost_contact"
 ]
 Capacity = Literal["open", "waitlist", "closed"]
+# The fixed list of needs (CONTRACT.md): a referral's `needs` and the service directory's.
+Need = Literal["education", "employment", "housing", "finances", "health", "psychosocial", "rehabilitation",
+               "everyday_life", "other"]
 
 
 class EventData(BaseModel):

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 from stdnum.fi import ytunnus
 
 from shared.auth import SCOPES
-from shared.contracts.events import Capacity, OrganisationType
+from shared.contracts.events import Capacity, Need, OrganisationType
 from shared.paging import PageQuery
 from shared.web import COMMON_ERRORS, problem_responses
 
@@ -19,9 +19,6 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
                                         pattern=r"^[^\x00-\x1f\x7f]+$")]
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
 Scope = Literal[SCOPES]  # type: ignore[valid-type]
-# The fixed list of needs (CONTRACT.md, the same as a referral's `needs`).
-Need = Literal["education", "employment", "housing", "finances", "health", "psychosocial", "rehabilitation",
-               "everyday_life", "other"]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 
 

@@ -13,14 +13,12 @@ from pydantic import (AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Ema
                       field_validator)
 from pydantic_core import PydanticCustomError
 
-from shared.contracts.events import DeclineReason, Outcome, ReferralStatus
+from shared.contracts.events import DeclineReason, Need, Outcome, ReferralStatus
 from shared.db import utcnow
 from shared.paging import PageQuery
 
 from referrals.domain import identity
 
-Need = Literal["education", "employment", "housing", "finances", "health", "psychosocial", "rehabilitation",
-               "everyday_life", "other"]
 UserWithdrawReason = Literal["client_request", "duplicate", "sent_in_error", "other"]
 ConsentMethod = Literal["written", "oral", "electronic"]
 Text = Field(default=None, max_length=4000)
