@@ -173,6 +173,36 @@ class NotificationFailed(NotificationOutcome):
     status: Literal["permanent-failure", "technical-failure"]
 
 
+class PersonSnapshot(EventData):
+    """What the other services keep of a person: who may be told of what, and whose tokens to refuse.
+
+    Ids and role only: never the person's name, username or contact details (notifications asks the
+    person for those itself).
+    """
+
+    person_id: UUID
+    organisation_id: UUID | None = Field(default=None, description="None for operators.")
+    role: Literal["counsellor", "org_admin", "operator"]
+    active: bool = True
+    sequence: int
+
+
+class PersonRegistered(PersonSnapshot):
+    pass
+
+
+class PersonUpdated(PersonSnapshot):
+    pass
+
+
+class PersonDeactivated(PersonSnapshot):
+    pass
+
+
+class PersonReactivated(PersonSnapshot):
+    pass
+
+
 class WebhookDisabled(EventData):
     webhook_id: UUID
     organisation_id: UUID
@@ -187,6 +217,10 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "organisation.reactivated": OrganisationReactivated,
     "organisation.services_updated": OrganisationServicesUpdated,
     "api_client.revoked": ApiClientRevoked,
+    "person.registered": PersonRegistered,
+    "person.updated": PersonUpdated,
+    "person.deactivated": PersonDeactivated,
+    "person.reactivated": PersonReactivated,
     "referral.sent": ReferralSent,
     "referral.received": ReferralReceived,
     "referral.accepted": ReferralAccepted,

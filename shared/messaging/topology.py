@@ -22,6 +22,7 @@ BINDINGS: dict[str, tuple[str, ...]] = {
     "referrals.events": (
         "organisation.*",
         "api_client.revoked",
+        "person.*",
         "notification.delivered",
         "notification.failed",
     ),
@@ -29,6 +30,7 @@ BINDINGS: dict[str, tuple[str, ...]] = {
         "referral.*",
         "organisation.*",
         "api_client.revoked",
+        "person.*",
         "webhook.disabled",
     ),
 }
