@@ -1,16 +1,12 @@
-"""The pages' texts in Finnish (default), Swedish and English, chosen by `?lang=` (remembered in
-the session) or the browser's Accept-Language.
+"""The pages' texts in Finnish (default), Swedish and English, in the language chosen as on every
+page of the hub (shared/languages.py).
 
 A dictionary rather than gettext catalogues: accounts has a handful of short pages, and keeping
 the three languages side by side makes a missing translation visible in review.
 """
 from __future__ import annotations
 
-from flask import request, session
-
-LANGUAGES = ("fi", "sv", "en")
-ENDONYMS = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
-SESSION_KEY = "hub.lang"
+from shared.languages import ENDONYMS, LANGUAGES, chosen_language as current_language  # noqa: F401
 
 TEXTS: dict[str, dict[str, str]] = {
     "fi": {
@@ -114,12 +110,3 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-
-def current_language() -> str:
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        session[SESSION_KEY] = chosen
-        return chosen
-    if session.get(SESSION_KEY) in LANGUAGES:
-        return session[SESSION_KEY]
-    return request.accept_languages.best_match(LANGUAGES, default="fi")

@@ -1,17 +1,11 @@
 """The console's few texts in Finnish (default), Swedish and English.
 
-`?lang=xx` chooses and is remembered in the session (`hub.lang`, which outlives signing in and out,
-the same key as referrals' forms use); without a choice, `Accept-Language` decides. The console has
-too few texts for message catalogues, so they live here.
+The language is chosen as on every page of the hub (shared/languages.py). The console has too few
+texts for message catalogues, so they live here.
 """
 from __future__ import annotations
 
-from flask import request, session
-
-LANGUAGES = ("fi", "sv", "en")
-DEFAULT = "fi"
-SESSION_KEY = "hub.lang"
-ENDONYMS = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
+from shared.languages import ENDONYMS, LANGUAGES, chosen_language as select_language  # noqa: F401
 
 TEXTS: dict[str, tuple[str, str, str]] = {  # key: (fi, sv, en)
     "console": ("Ylläpitokonsoli", "Driftkonsol", "Operator console"),
@@ -79,16 +73,6 @@ TEXTS: dict[str, tuple[str, str, str]] = {  # key: (fi, sv, en)
                           "Reload the page and try again."),
     "error": ("Virhe", "Fel", "Error"),
 }
-
-
-def select_language() -> str:
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        session[SESSION_KEY] = chosen
-        return chosen
-    if session.get(SESSION_KEY) in LANGUAGES:
-        return session[SESSION_KEY]
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
 
 
 def text(key: str, lang: str) -> str:
