@@ -70,9 +70,10 @@ def world(test_token_hub):
             ids[key] = str(org.id)
             ids[key + "_client"] = clients.create_client(session, name=key, organisation_id=org.id,
                                                          scopes=["referrals:read"]).client.client_id
-            ids[key + "_person"] = str(people.add_person(session, organisation_id=org.id, role="counsellor",
-                                                         username=f"{key.lower()}.ohjaaja", name=key).id)
-        ids["operator_person"] = str(people.add_person(session, organisation_id=None, role="operator",
+            ids[key + "_person"] = str(people.add_person(runtime, session, organisation_id=org.id,
+                                                         role="counsellor", username=f"{key.lower()}.ohjaaja",
+                                                         name=key).id)
+        ids["operator_person"] = str(people.add_person(runtime, session, organisation_id=None, role="operator",
                                                        username="operaattori", name="Operaattori").id)
     return test_token_hub, ids
 

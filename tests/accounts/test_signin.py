@@ -40,7 +40,7 @@ def person(hub):
     org = hub.create_org()
     secret = people.new_totp_secret()
     with unit_of_work(hub.runtime.sessions) as session:
-        row = people.add_person(session, organisation_id=uuid.UUID(org["id"]),
+        row = people.add_person(hub.runtime, session, organisation_id=uuid.UUID(org["id"]),
                                 role="counsellor", username="aino.ohjaaja", name="Aino Ohjaaja")
         people.enrol(session, KeyStore(hub.runtime.settings, hub.runtime.sessions).keyring(), row, PASSWORD, secret)
     return {"id": str(row.id), "org": org["id"], "username": "aino.ohjaaja", "secret": secret}

@@ -112,8 +112,8 @@ def load(runtime: ServiceRuntime, keys: KeyStore) -> str:
         lines += ["Demo people (username / password / TOTP secret; sign in at /oauth/authorize via the web forms):"]
         keyring = keys.keyring()
         for username, org_key, role, name in PEOPLE:
-            person = people.add_person(session, organisation_id=ids.get(org_key), role=role, username=username,
-                                       name=name)
+            person = people.add_person(runtime, session, organisation_id=ids.get(org_key), role=role,
+                                       username=username, name=name)
             password, totp_secret = secrets.token_urlsafe(12), people.new_totp_secret()
             people.enrol(session, keyring, person, password, totp_secret)
             lines.append(f"  {username:20} {role:11} {password} / {totp_secret}")

@@ -1,5 +1,9 @@
 """People who sign in: counsellors, organisation admins and operators (who belong to no organisation).
 
+Creating a person, changing their role and (de)activating them bump the person's `version` and emit
+a `person.*` event in the same transaction (its `sequence` is that version), so referrals and
+notifications can refuse a deactivated person's token at once and know whom to notify.
+
 A person is invited (a one-time link, only its SHA-256 stored), sets a password (argon2id with the
 library's default, memory-hard profile: people choose guessable passwords, unlike client secrets)
 and enrols a TOTP second factor. Five failed sign-ins lock the person for fifteen minutes.
@@ -19,8 +23,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
+from shared.contracts.events import (PersonDeactivated, PersonReactivated, PersonRegistered, PersonSnapshot,
+                                     PersonUpdated)
 from shared.crypto import KeyRing
 from shared.db import utcnow
+from shared.runtime import ServiceRuntime
 
 from accounts import audit
 from accounts.clients import organisation_active
@@ -145,19 +152,57 @@ def record_success(person: Person) -> None:
     person.failed_logins, person.locked_until = 0, None
 
 
-# -- invitations and enrolment ----------------------------------------------------------------
+# -- creating and changing people (each change an event) ---------------------------------------
 
-def add_person(session: Session, *, organisation_id: uuid.UUID | None, role: str, username: str, name: str,
-               actor: audit.Actor | None = None) -> Person:
+def snapshot(person: Person, event: type[PersonSnapshot]) -> PersonSnapshot:
+    """What the other services learn of a person: ids, role and whether active. Never the name or
+    the username: they need neither to refuse a token or to find whom to notify."""
+    return event(person_id=person.id, organisation_id=person.organisation_id, role=person.role,
+                 active=person.active, sequence=person.version)
+
+
+def _emit(runtime: ServiceRuntime, session: Session, person: Person, event: type[PersonSnapshot]) -> None:
+    session.flush()
+    runtime.emit(session, snapshot(person, event), subject=str(person.id))
+
+
+def add_person(runtime: ServiceRuntime, session: Session, *, organisation_id: uuid.UUID | None, role: str,
+               username: str, name: str, actor: audit.Actor | None = None) -> Person:
     now = utcnow()
     person = Person(id=uuid.uuid4(), organisation_id=organisation_id, role=role, username=username, name=name,
-                    failed_logins=0, active=True, created_at=now, updated_at=now)
+                    failed_logins=0, active=True, version=1, created_at=now, updated_at=now)
     session.add(person)
-    session.flush()
+    _emit(runtime, session, person, PersonRegistered)
     audit.record(session, "person.invited", target_type="person", target_id=person.id, organisation_id=organisation_id,
                  changes={"username": username, "role": role}, actor=actor)
     return person
 
+
+def change_role(runtime: ServiceRuntime, session: Session, person: Person, role: str) -> bool:
+    """Give the person another role; the same role again changes and emits nothing."""
+    if person.role == role:
+        return False
+    before = person.role
+    person.role, person.version, person.updated_at = role, person.version + 1, utcnow()
+    _emit(runtime, session, person, PersonUpdated)
+    audit.record(session, "person.role_changed", target_type="person", target_id=person.id,
+                 organisation_id=person.organisation_id, changes={"role": {"from": before, "to": role}})
+    return True
+
+
+def set_active(runtime: ServiceRuntime, session: Session, person: Person, active: bool) -> bool:
+    """Deactivate or reactivate; doing it twice is not an error and emits nothing the second time."""
+    if person.active == active:
+        return False
+    person.active, person.version, person.updated_at = active, person.version + 1, utcnow()
+    _emit(runtime, session, person, PersonReactivated if active else PersonDeactivated)
+    audit.record(session, "person.reactivated" if active else "person.deactivated", target_type="person",
+                 target_id=person.id, organisation_id=person.organisation_id,
+                 changes={"active": {"from": not active, "to": active}})
+    return True
+
+
+# -- invitations and enrolment ----------------------------------------------------------------
 
 @dataclass(frozen=True)
 class NewInvitation:

@@ -4,8 +4,8 @@ and `/v1/operators` (operators only).
 Creating a person answers with a one-time invitation link (shown only here) where they set a
 password and enrol TOTP; `POST .../invitation` issues a new link (a forgotten password or a lost
 phone: the new password and key replace the old ones when the link is used). Role changes and
-deactivation are audited; deactivating ends the person's sessions, and accounts refuses their
-tokens at once (elsewhere they expire within the token lifetime).
+deactivation are audited and emitted as `person.*` events; deactivating ends the person's sessions,
+and accounts refuses their tokens at once (referrals as soon as the event reaches it).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared.auth import require_token
-from shared.db import unit_of_work, utcnow
+from shared.db import unit_of_work
 from shared.paging import PageQuery, as_datetime, keyset_page
 from shared.problems import ProblemError
 from shared.web import BEARER
@@ -61,7 +61,8 @@ def _create(organisation_id: UUID | None, role: str, username: str, name: str):
                 access.require_operator()
             if session.scalar(select(PersonRow.id).where(PersonRow.username == username)):
                 raise _taken()
-            person = people.add_person(session, organisation_id=organisation_id, role=role, username=username, name=name)
+            person = people.add_person(runtime(), session, organisation_id=organisation_id, role=role,
+                                       username=username, name=name)
             body = _invited(session, person)
     except IntegrityError:  # the same username created by a concurrent request
         raise _taken() from None
@@ -110,20 +111,15 @@ def invite_person(path: OrganisationPath, body: PersonCreate):
 @bp.patch("/v1/organisations/<id>/people/<person_id>", responses={200: Person, **ERRORS},
           summary="Change a person's role or deactivate/reactivate them (operator or the organisation's admin)")
 def change_person(path: PersonPath, body: PersonPatch):
-    changes = body.model_dump(exclude_none=True)
     with unit_of_work(runtime().sessions) as session:
         access.require_admin_of(get_or_404(session, path.id).id)
         person = _person_or_404(session, path.id, path.person_id)
-        before = {key: getattr(person, key) for key in changes}
-        changed = audit.diff(before, changes)
-        for key, value in changes.items():
-            setattr(person, key, value)
+        changed = False
+        if body.role is not None:
+            changed |= people.change_role(runtime(), session, person, body.role)
+        if body.active is not None:
+            changed |= people.set_active(runtime(), session, person, body.active)
         if changed:
-            person.updated_at = utcnow()
-            action = "person.role_changed" if "role" in changed else \
-                ("person.reactivated" if person.active else "person.deactivated")
-            audit.record(session, action, target_type="person", target_id=person.id,
-                         organisation_id=person.organisation_id, changes=changed)
             signin.end_all(session, person.id)  # new rights take effect at the next sign-in
         return jsonify(to_json(person))
 
