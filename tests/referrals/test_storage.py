@@ -135,6 +135,7 @@ def test_migration_makes_exactly_the_models_on_postgresql(fresh_postgres_db, tmp
 def test_handlers_cover_the_contracted_events():
     assert set(HANDLERS) == {"organisation.registered", "organisation.updated", "organisation.deactivated",
                              "organisation.reactivated", "organisation.services_updated", "api_client.revoked",
+                             "person.registered", "person.updated", "person.deactivated", "person.reactivated",
                              "notification.delivered"}
 
 

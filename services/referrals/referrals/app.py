@@ -31,7 +31,7 @@ def create_app(settings: ReferralsSettings | None = None, *, verifier: TokenVeri
     verifier = verifier or TokenVerifier(JwksKeySource(settings.accounts_url + "/.well-known/jwks.json"),
                                          audience=settings.audience, issuer=settings.issuer)
     if verifier.is_revoked is None:
-        # Revoked API clients are refused here too, whichever verifier the caller built.
+        # Revoked API clients and deactivated people are refused here too, whichever verifier the caller built.
         verifier.is_revoked = revocation_check(runtime.sessions)
     auth.install(app, verifier)
     app.register_api(api)

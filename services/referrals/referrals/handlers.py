@@ -1,20 +1,21 @@
 """Inbox handlers: accounts' organisation events feed the organisations read model and the
-capacity of their services; revoked API clients feed the token denylist; notifications' delivery
-events tell when a receiver was notified. Each ignores an event older than what it already has."""
+capacity of their services; revoked API clients and person events feed the token denylist;
+notifications' delivery events tell when a receiver was notified. Each ignores an event older than
+what it already has."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from shared.contracts.envelope import Event
 from shared.contracts.events import (ApiClientRevoked, NotificationDelivered, OrganisationServicesUpdated,
-                                     OrganisationSnapshot)
+                                     OrganisationSnapshot, PersonSnapshot)
 from shared.db import utcnow
 
 from referrals.bootstrap import runtime_of
 from referrals.domain import lifecycle
 from referrals.domain.lifecycle import Action, Party
 from referrals.domain.capacity import best_capacity_by_need
-from referrals.models import Organisation, OrganisationCapacity, Referral, RevokedClient
+from referrals.models import Organisation, OrganisationCapacity, Person, Referral, RevokedClient
 from referrals.usecases import apply
 
 
@@ -61,6 +62,22 @@ def on_api_client_revoked(session, event: Event) -> None:
         revoked.revoked_at = data.revoked_at
 
 
+def on_person(session, event: Event) -> None:
+    """Keep the person's latest state: referrals refuses the tokens of a known, inactive person."""
+    data: PersonSnapshot = event.data
+    person = session.get(Person, data.person_id)
+    if person is not None and person.sequence >= data.sequence:
+        return  # stale or redelivered
+    if person is None:
+        person = Person(person_id=data.person_id)
+        session.add(person)
+    person.organisation_id = data.organisation_id
+    person.role = data.role
+    person.active = data.active
+    person.sequence = data.sequence
+    person.updated_at = utcnow()
+
+
 def on_services_updated(session, event: Event) -> None:
     data: OrganisationServicesUpdated = event.data
     capacity = session.get(OrganisationCapacity, data.organisation_id)
@@ -94,5 +111,9 @@ HANDLERS = {
     "organisation.reactivated": on_organisation,
     "organisation.services_updated": on_services_updated,
     "api_client.revoked": on_api_client_revoked,
+    "person.registered": on_person,
+    "person.updated": on_person,
+    "person.deactivated": on_person,
+    "person.reactivated": on_person,
     "notification.delivered": on_notification_delivered,
 }

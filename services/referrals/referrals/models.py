@@ -1,6 +1,6 @@
 """The referrals database: referrals with encrypted client data, their history and access log,
-the organisations read model fed by accounts' events, idempotency keys, revoked API clients,
-and the outbox/inbox of the event backbone."""
+the organisations and people read models fed by accounts' events, idempotency keys, revoked API
+clients, and the outbox/inbox of the event backbone."""
 from __future__ import annotations
 
 import uuid
@@ -167,6 +167,20 @@ class RevokedClient(Base):
     client_id: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     revoked_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class Person(Base):
+    """What referrals knows of a person who signs in (read model of accounts' person.* events):
+    enough to refuse a deactivated person's token at once. No name: the events carry none."""
+
+    __tablename__ = "people"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, comment="NULL for operators")
+    role: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    sequence: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
 
 messaging = define_messaging_tables(Base.metadata)
