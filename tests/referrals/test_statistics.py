@@ -121,7 +121,10 @@ def test_an_umbrella_organisation_sees_its_childrens_figures(client, runtime, or
 @pytest.mark.parametrize("query, field", [({"from": "2026-02-01", "to": "2026-01-01"}, "to"),
                                           ({"from": "yesterday"}, "from"), ({"to": "2026-13-01"}, "to"),
                                           ({"from": "2999-01-01"}, "from"),
-                                          ({"from": "2000-01-01", "to": "2026-01-01"}, "to")])
+                                          ({"from": "2000-01-01", "to": "2026-01-01"}, "to"),
+                                          # the extremes of the calendar once overflowed into a 500
+                                          ({"from": "0001-01-01", "to": "0001-01-02"}, "from"),
+                                          ({"to": "9999-12-31"}, "to")])
 def test_bad_periods_are_422(client, orgs, as_org, query, field):
     response = client.get("/v1/statistics", query_string=query, headers=as_org(orgs.sender))
     assert response.status_code == 422

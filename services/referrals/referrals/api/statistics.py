@@ -21,6 +21,8 @@ from referrals.api.schemas import IsoDate
 from referrals.domain.deadlines import HELSINKI
 
 MAX_DAYS = 366 * 5
+# The hub has no referrals outside these years; beyond them the local-day arithmetic would overflow.
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def _today() -> date:
@@ -33,6 +35,13 @@ class StatisticsQuery(BaseModel):
                                       description="First day sent (Europe/Helsinki); default 1 January this year.")
     last_day: IsoDate | None = Field(default=None, alias="to",
                                      description="Last day sent, inclusive (Europe/Helsinki); default today.")
+
+    @field_validator("first_day", "last_day")
+    @classmethod
+    def _plausible(cls, value: date | None) -> date | None:
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise PydanticCustomError("period", f"Must be between {EARLIEST} and {LATEST}.")
+        return value
 
     @field_validator("last_day")
     @classmethod
