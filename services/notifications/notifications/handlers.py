@@ -1,7 +1,8 @@
-"""Inbox handlers: keep the read models current and turn events into webhook deliveries.
+"""Inbox handlers: keep the read models current, turn events into webhook deliveries and people's notices.
 
-Read models ignore stale events by the aggregate's `sequence`; deliveries are made for every
-event regardless (each event is news to its receivers) and are idempotent per (endpoint, event).
+Read models ignore stale events by the aggregate's `sequence`; deliveries and notices are made for
+every event regardless (each event is news to its receivers) and are idempotent per (endpoint,
+event) and (organisation, event).
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from shared.contracts.events import EVENT_TYPES
 
 from notifications.delivery.fanout import create_deliveries
 from notifications.models import Organisation, ReferralParty, RevokedClient
+from notifications.notices.people import PERSON_SNAPSHOTS, on_person
+from notifications.notices.store import record_notice
 
 ORGANISATION_SNAPSHOTS = ("organisation.registered", "organisation.updated", "organisation.deactivated",
                           "organisation.reactivated")
@@ -37,6 +40,12 @@ def on_referral(session, event: Event) -> None:
         party.status, party.sequence = data.status, data.sequence
     create_deliveries(session, event, [data.from_organisation_id, data.to_organisation_id],
                       referral_id=data.referral_id)
+    record_notice(session, event)
+
+
+def on_webhook_disabled(session, event: Event) -> None:
+    """The organisation's admins are told (in-app, and by email as they chose)."""
+    record_notice(session, event)
 
 
 def on_api_client_revoked(session, event: Event) -> None:
@@ -48,4 +57,6 @@ HANDLERS = {
     **{event_type: on_organisation for event_type in EVENT_TYPES if event_type.startswith("organisation.")},
     **{event_type: on_referral for event_type in EVENT_TYPES if event_type.startswith("referral.")},
     "api_client.revoked": on_api_client_revoked,
+    **{event_type: on_person for event_type in PERSON_SNAPSHOTS},
+    "webhook.disabled": on_webhook_disabled,
 }

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
 from shared.paging import PageQuery
 from shared.web import COMMON_ERRORS
 
 from notifications.delivery.fanout import ALL_TYPES, DELIVERABLE_TYPES
-from notifications.models import DELIVERY_STATUSES
+from notifications.models import DELIVERY_STATUSES, EMAIL_FREQUENCIES, LANGUAGES
 
 EventTypeName = Literal[(ALL_TYPES, *DELIVERABLE_TYPES)]  # type: ignore[valid-type]
 DeliveryStatus = Literal[DELIVERY_STATUSES]  # type: ignore[valid-type]
@@ -96,3 +96,57 @@ class DeliveryQuery(PageQuery):
 class DeliveryPage(BaseModel):
     items: list[DeliveryOut]
     next_cursor: str | None
+
+
+# -- people's notices and settings ---------------------------------------------------------------
+
+class NoticeOut(BaseModel):
+    id: UUID
+    kind: str = Field(description="The event type: referral.sent, referral.accepted, referral.declined, "
+                                  "referral.completed, referral.expired, referral.withdrawn, referral.commented, "
+                                  "referral.reminder, or (admins) webhook.disabled.",
+                      examples=["referral.sent"])
+    referral_id: UUID | None
+    webhook_id: UUID | None
+    code: str | None = Field(description="The decline or withdraw reason, or the outcome, as coded in the event.")
+    occurred_at: datetime
+    created_at: datetime
+    read: bool = Field(description="Whether the caller has read it (markers are per person).")
+
+
+class NoticePage(BaseModel):
+    items: list[NoticeOut]
+    next_cursor: str | None
+
+
+class NoticeQuery(PageQuery):
+    unread_only: bool = Field(default=False, description="Only notices the caller has not read.")
+
+
+class NoticePath(BaseModel):
+    notice_id: UUID
+
+
+class UnreadCount(BaseModel):
+    unread: int
+
+
+class ReadAllOut(BaseModel):
+    marked: int = Field(description="How many notices were unread and are now read.")
+
+
+class NotificationSettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[EmailStr, Field(max_length=254)] | None = Field(
+        default=None, description="Where email notifications go; null for none (notices stay in-app). "
+                                  "Kept encrypted, never shown to anyone else.", examples=["ohjaaja@kerava.fi"])
+    language: Literal[LANGUAGES] = Field(description="The language of the emails.")  # type: ignore[valid-type]
+    email_frequency: Literal[EMAIL_FREQUENCIES] = Field(  # type: ignore[valid-type]
+        description="immediately: one email per notice; daily: one digest a day; off: none.")
+
+
+class NotificationSettingsOut(BaseModel):
+    email: str | None
+    language: str
+    email_frequency: str

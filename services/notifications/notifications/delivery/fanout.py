@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.contracts.envelope import Event
 from shared.contracts.events import EVENT_TYPES
@@ -18,6 +17,7 @@ from shared.db import utcnow
 from shared.messaging.wakeup import notify
 from shared.telemetry import inject_headers
 
+from notifications.inserts import insert_new
 from notifications.models import Delivery, Webhook
 
 WAKEUP_CHANNEL = "hub_deliveries"
@@ -53,8 +53,6 @@ def create_deliveries(session, event: Event, organisation_ids: Iterable[uuid.UUI
              "event_id": event.id, "event_type": event.type, "referral_id": referral_id, "body": body,
              "status": "created", "attempt_count": 0, "next_attempt_at": now, "created_at": now,
              "updated_at": now, "trace_headers": trace_headers} for row in matching]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    created = session.execute(dialect.insert(Delivery).values(rows)
-                              .on_conflict_do_nothing(index_elements=["webhook_id", "event_id"])).rowcount
+    created = insert_new(session, Delivery, rows, ["webhook_id", "event_id"])
     notify(session, WAKEUP_CHANNEL)
     return created
