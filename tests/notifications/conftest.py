@@ -1,6 +1,8 @@
-"""Fixtures of the notifications suite: a migrated service, a controlled clock and real HTTP receivers."""
+"""Fixtures of the notifications suite: a migrated service, a controlled clock, real HTTP receivers,
+a real SMTP server (aiosmtpd), and people known from person.* events."""
 from __future__ import annotations
 
+import socket
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -10,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from shared.contracts.envelope import Event
-from shared.contracts.events import ReferralSent
+from shared.contracts.events import PersonRegistered, ReferralSent
 from shared.db import unit_of_work
 
 from notifications.app import create_app
@@ -43,6 +45,9 @@ class Clock:
 
     def advance(self, **delta) -> None:
         self._now = self.now + timedelta(**delta)
+
+    def set(self, when: datetime) -> None:
+        self._now = when
 
     def catch_up(self) -> None:
         """Jump past the real clock, so rows it stamped are due however slow the machine was."""
@@ -182,3 +187,80 @@ def referral_sent(sender: uuid.UUID, receiver: uuid.UUID, *, referral_id: uuid.U
     return ReferralSent(referral_id=referral_id or uuid.uuid4(), from_organisation_id=sender,
                         to_organisation_id=receiver, status="sent", sequence=sequence,
                         occurred_at=datetime.now(timezone.utc))
+
+
+# -- people, their tokens and settings ------------------------------------------------------------
+
+PERSON_SCOPES = {"counsellor": ("referrals:read", "referrals:write"),
+                 "org_admin": ("referrals:read", "referrals:write", "organisations:admin", "webhooks:manage")}
+
+
+@pytest.fixture
+def person_headers(tokens):
+    """Headers of a signed-in person's token, as accounts issues it (`sub` = person, no `client_id`)."""
+    def make(person_id: uuid.UUID, org: uuid.UUID, role: str = "counsellor") -> dict[str, str]:
+        return tokens.headers(sub=str(person_id), org=str(org), roles=(role,), scopes=PERSON_SCOPES[role],
+                              client_id=None)
+    return make
+
+
+@pytest.fixture
+def person(handle, client, person_headers):
+    """A person registered through a `person.registered` event, with settings saved through the API.
+    `person(org, email="...", language="sv", frequency="daily", role="org_admin")` returns their id."""
+    def make(org: uuid.UUID, *, email: str | None = None, language: str = "fi", frequency: str = "immediately",
+             role: str = "counsellor") -> uuid.UUID:
+        person_id = uuid.uuid4()
+        handle(PersonRegistered(person_id=person_id, organisation_id=org, role=role, sequence=1))
+        answer = client.put("/v1/me/notification-settings", headers=person_headers(person_id, org, role),
+                            json={"email": email, "language": language, "email_frequency": frequency})
+        assert answer.status_code == 200, answer.json
+        return person_id
+    return make
+
+
+# -- a real SMTP server ---------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Mailbox:
+    """What the SMTP server received; `script(...)` answers RCPT TO with the given replies in turn
+    (e.g. "451 4.3.0 Try again later"), then accepts."""
+
+    host: str
+    port: int
+    messages: list = field(default_factory=list)
+    rcpt_replies: list[str] = field(default_factory=list)
+
+    def script(self, *replies: str) -> None:
+        self.rcpt_replies.extend(replies)
+
+
+@pytest.fixture
+def smtp_server():
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox("127.0.0.1", free_port())
+
+    class Handler:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if mailbox.rcpt_replies:
+                return mailbox.rcpt_replies.pop(0)
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            mailbox.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Handler(), hostname=mailbox.host, port=mailbox.port)
+    controller.start()
+    yield mailbox
+    controller.stop()
