@@ -29,8 +29,7 @@ from notifications.ops import hub_state
 from notifications.ops.timeline import failing_endpoint, failing_endpoints_statement, referral_timeline
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
-console = Blueprint("ops_console", __name__, url_prefix="/console", template_folder="templates",
-                    static_folder="static", static_url_path="/static")
+console = Blueprint("ops_console", __name__, url_prefix="/console", template_folder="templates")
 
 
 def operator_page(view):
@@ -63,11 +62,6 @@ def _when(value) -> str:
 @console.before_request
 def _language():
     g.console_lang = i18n.select_language()
-
-
-@console.app_template_global("lang_url")
-def _lang_url(code: str) -> str:
-    return url_for(request.endpoint, **(request.view_args or {}), **{**request.args.to_dict(), "lang": code})
 
 
 @console.context_processor
@@ -170,5 +164,3 @@ def timeline():
 def install_console(app) -> None:
     """The console on `app` (after `install_login`, which provides the session and /auth routes)."""
     app.register_blueprint(console)
-    # Sign-in and sign-out land on `/`: for people, notifications' front page is the console.
-    app.add_url_rule("/", "front_page", lambda: redirect(url_for("ops_console.overview")))
