@@ -213,3 +213,18 @@ def test_without_an_smtp_host_mail_goes_to_a_maildir(tmp_path, runtime, clock, p
     [message] = list(mailbox.Maildir(tmp_path / "mail", create=False))
     assert message["To"] == "aino@kerava.fi" and message["Subject"] == "New referral"
     assert [e.status for e in emails(runtime)] == ["delivered"]
+
+
+def test_a_disabled_webhook_is_emailed_to_the_organisations_admins_only(runtime, smtp_server, sender, person, handle):
+    from datetime import datetime, timezone
+
+    from shared.contracts.events import WebhookDisabled
+
+    person(SENDER, email="admin@kerava.fi", role="org_admin", language="en")
+    person(SENDER, email="counsellor@kerava.fi")
+    handle(WebhookDisabled(webhook_id=uuid.uuid4(), organisation_id=SENDER, reason="The endpoint answered 410 Gone.",
+                           at=datetime.now(timezone.utc)))
+    assert sender.send_due() == 1
+    [(rcpt, message)] = smtp_server.messages
+    assert rcpt == ["admin@kerava.fi"] and message["Subject"] == "Webhook endpoint disabled"
+    assert "/referrals/" not in text_of(message)
