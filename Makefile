@@ -58,7 +58,7 @@ bench: install
 bench-quick: install
 	$(BIN)/python -m bench.run --quick
 
-# 1,000,000 referrals across 500 organisations: list pages and statistics latency (bench/scale.py).
+# 1,000,000 referrals across 520 organisations: list pages and statistics latency (bench/scale.py).
 bench-scale: install
 	$(BIN)/python -m bench.scale
 

@@ -2,7 +2,7 @@
 
 The real hub (PostgreSQL + RabbitMQ, gunicorn) is started on fresh `bench_*` databases; 500
 organisations are registered through accounts' API (20 umbrella Ohjaamos with 9 local ones each, and
-320 others) and reach referrals' read model through the broker, as in production. The referrals
+320 others: 520) and reach referrals' read model through the broker, as in production. The referrals
 themselves are written straight into referrals' table by one SQL statement per batch: creating a
 million through the API would take this machine hours and measure the create path, which `make
 bench` already does. The seeded rows are spread over two years, eight statuses and every pair of
@@ -157,7 +157,7 @@ def measure_statistics(clients: dict[str, httpx.Client], repeats: int, deadline:
 def render(results: dict) -> str:
     m = results["machine"]
     out = ["# Scale: 1,000,000 referrals", "",
-           f"{results['date_utc']}, {m.get('cpus')} CPUs, {m.get('cpu_model', '')}, load average "
+           f"{results['date_utc']}, {m.get('nproc')} CPUs ({m.get('cpu')}), PostgreSQL {m.get('postgresql')}, load average "
            f"{results['loadavg_start']} at start and {results['loadavg_end']} at end; "
            f"`python -m bench.scale` took {results['seconds']:.0f} s.", "",
            f"Seeded {results['referrals']:,} referrals across {results['organisations']} organisations in "
