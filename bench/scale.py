@@ -1,8 +1,8 @@
 """`python -m bench.scale`: the hub with a national-scale history (DESIGN.md: 1,000,000 referrals).
 
-The real hub (PostgreSQL + RabbitMQ, gunicorn) is started on fresh `bench_*` databases; 500
+The real hub (PostgreSQL + RabbitMQ, gunicorn) is started on fresh `bench_*` databases; 520
 organisations are registered through accounts' API (20 umbrella Ohjaamos with 9 local ones each, and
-320 others: 520) and reach referrals' read model through the broker, as in production. The referrals
+320 others) and reach referrals' read model through the broker, as in production. The referrals
 themselves are written straight into referrals' table by one SQL statement per batch: creating a
 million through the API would take this machine hours and measure the create path, which `make
 bench` already does. The seeded rows are spread over two years, eight statuses and every pair of
