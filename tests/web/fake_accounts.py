@@ -8,6 +8,7 @@ import base64
 import hashlib
 import secrets
 import threading
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -28,6 +29,11 @@ class Person:
     name: str
     organisation_id: str
     roles: tuple[str, ...] = ("counsellor",)
+
+    @property
+    def subject(self) -> str:
+        """A person's `sub` is their id, a UUID, as accounts issues it (stable per username here)."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"hub-test-person:{self.username}"))
 
 
 @dataclass
@@ -70,7 +76,7 @@ class FakeAccounts:
                     or grant["challenge"] != challenge):
                 return jsonify(error="invalid_grant"), 400
             person = grant["person"]
-            access = self.tokens.issue(org=person.organisation_id, roles=person.roles, sub=f"user-{person.username}",
+            access = self.tokens.issue(org=person.organisation_id, roles=person.roles, sub=person.subject,
                                        scopes=("referrals:read", "referrals:write"), client_id=None,
                                        name=person.name, lifetime=900)
             return jsonify(access_token=access, token_type="Bearer", expires_in=900)

@@ -19,6 +19,9 @@ class ReferralsSettings(ServiceSettings):
     data_keys: str | None = None
     #: The same for the blind index of identity codes.
     index_keys: str | None = None
+    #: notifications, as the browser reaches it: the web forms link to a person's notices there and
+    #: show their unread count.
+    notifications_url: str = "http://127.0.0.1:8003"
     #: The receiver's deadline when its organisation has none set.
     default_response_days: int = 14
     idempotency_hours: int = 24

@@ -25,6 +25,7 @@ from referrals import statistics, usecases
 from referrals.api.schemas import ListQuery
 from referrals.domain.lifecycle import Action
 from referrals.web import directory, figures, i18n, labels, submission
+from referrals.web.notices import notices_link
 from referrals.web.forms import ACTION_FORMS, CommentForm, DirectorySearchForm, ReferralForm
 
 #: Who may use the forms: the people of an organisation (operators have the console instead).
@@ -46,7 +47,9 @@ def _locale() -> str:
 
 @web.app_context_processor
 def _page_context():
-    return {"user_name": display_name() if current_user() else None, "labels": labels, "label": labels.label}
+    signed_in = current_user() is not None
+    return {"user_name": display_name() if signed_in else None, "labels": labels, "label": labels.label,
+            "notices": notices_link(access_token()) if signed_in else None}
 
 
 # --- errors as pages ------------------------------------------------------------------------
