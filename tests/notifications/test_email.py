@@ -228,3 +228,79 @@ def test_a_disabled_webhook_is_emailed_to_the_organisations_admins_only(runtime,
     [(rcpt, message)] = smtp_server.messages
     assert rcpt == ["admin@kerava.fi"] and message["Subject"] == "Webhook endpoint disabled"
     assert "/referrals/" not in text_of(message)
+
+
+@pytest.fixture
+def tls_smtp_server(tmp_path):
+    """An SMTP server that requires STARTTLS and a login (user `hub`, password `oikea salasana`), with a
+    certificate of its own CA for 127.0.0.1."""
+    import datetime as dt
+    import ipaddress
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
+                   .not_valid_after(now + dt.timedelta(hours=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "smtp-cert.pem", tmp_path / "smtp-key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append((session.authenticated, envelope.rcpt_tos))
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        # handled=False: aiosmtpd itself answers a failure with 535.
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"hub", "oikea salasana".encode()),
+                          handled=False)
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True,
+                            authenticator=authenticator, auth_require_tls=True)
+    controller.start()
+    yield port, cert_file, received
+    controller.stop()
+
+
+@pytest.mark.parametrize("password, trusted, status, error", [
+    ("oikea salasana", True, "delivered", None),
+    ("wrong password", True, "temporary-failure", "authentication failed: 535"),
+    ("väärä", True, "temporary-failure", "must be ASCII"),  # smtplib cannot send it: said so, and retried
+    ("oikea salasana", False, "temporary-failure", "SSLCertVerificationError"),  # an unknown CA: nothing sent
+])
+def test_starttls_and_login(tmp_path, runtime, clock, person, handle, tls_smtp_server, password, trusted, status,
+                            error):
+    from notifications.email.transport import SmtpTransport
+
+    port, ca_file, received = tls_smtp_server
+    person(RECEIVER, email="aino@kerava.fi")
+    handle(referral_sent(SENDER, RECEIVER))
+    secured = NotificationsSettings(var_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="starttls",
+                                    smtp_username="hub", smtp_password=password, smtp_ca_file=ca_file if trusted else None,
+                                    smtp_timeout_seconds=3.0)
+    assert EmailSender(runtime, clock=clock, transport=SmtpTransport(secured)).send_due() == 1
+    [email] = emails(runtime)
+    assert email.status == status
+    if status == "delivered":
+        assert received == [(True, ["aino@kerava.fi"])]
+    else:  # the hub's own credentials are wrong: retried while an operator fixes them
+        assert received == [] and error in attempts(runtime, email.id)[0].error

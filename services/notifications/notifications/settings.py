@@ -1,6 +1,7 @@
 """Configuration of the notifications service (`NOTIFICATIONS_*` plus the shared variables)."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -46,6 +47,8 @@ class NotificationsSettings(ServiceSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0
+    # Trust these CA certificates (PEM) for the server's TLS certificate instead of the system's: an internal CA.
+    smtp_ca_file: Path | None = None
     email_from: str = "Ohjaamo-verkosto <noreply@hub.example>"
     # The daily digest leaves at this hour, Europe/Helsinki; the job looks every interval.
     digest_hour: int = Field(default=7, ge=0, le=23)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ HELSINKI = ZoneInfo("Europe/Helsinki")
 
 def digest_instant(day: date, hour: int) -> datetime:
     """`hour`:00 in Helsinki on `day`, in UTC (the zone's offset that day: summer time included)."""
-    return datetime.combine(day, time(hour), tzinfo=HELSINKI).astimezone(ZoneInfo("UTC"))
+    return datetime.combine(day, time(hour), tzinfo=HELSINKI).astimezone(timezone.utc)
 
 
 def run_digests(runtime: ServiceRuntime, now: datetime | None = None, batch: int = 200) -> int:

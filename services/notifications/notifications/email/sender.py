@@ -127,7 +127,8 @@ class EmailSender:
                 message = as_email(rendered, sender=self.settings.email_from, recipient=address_of(self.keyring, prefs),
                                    lang=prefs.language, email_id=email.id, now=self.clock())
             except Exception as exc:  # a template or key problem: ours, not the recipient's
-                log.exception("email could not be composed", extra={"email_id": str(email.id)})
+                # Without the traceback: an exception about a message may quote its address.
+                log.error("email could not be composed: %s", type(exc).__name__, extra={"email_id": str(email.id)})
                 return Prepared(**base, refused=f"not composed: {type(exc).__name__}", technical=True)
             return Prepared(**base, message=message)
 

@@ -41,7 +41,7 @@ class SmtpTransport:
     def __init__(self, settings: NotificationsSettings):
         self.host, self.port = settings.smtp_host, settings.smtp_port_or_default
         self.security, self.timeout = settings.smtp_security, settings.smtp_timeout_seconds
-        self.username = settings.smtp_username
+        self.username, self.ca_file = settings.smtp_username, settings.smtp_ca_file
         self.password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
 
     def send(self, message: EmailMessage) -> None:
@@ -57,9 +57,11 @@ class SmtpTransport:
             raise _answered(type(exc).__name__, exc.smtp_code, exc.smtp_error) from None
         except (smtplib.SMTPException, OSError) as exc:  # connection refused/lost, timeout, TLS, no STARTTLS
             raise SendFailure(redact(f"{type(exc).__name__}: {exc}")) from None
+        except UnicodeEncodeError:  # smtplib sends the login as ASCII only: the hub's settings, not the message
+            raise SendFailure("authentication failed: the SMTP username and password must be ASCII") from None
 
     def _send(self, message: EmailMessage) -> None:
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
         if self.security == "ssl":
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
