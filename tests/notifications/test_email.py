@@ -304,3 +304,18 @@ def test_starttls_and_login(tmp_path, runtime, clock, person, handle, tls_smtp_s
         assert received == [(True, ["aino@kerava.fi"])]
     else:  # the hub's own credentials are wrong: retried while an operator fixes them
         assert received == [] and error in attempts(runtime, email.id)[0].error
+
+
+def test_metrics_count_emails_by_status(runtime, smtp_server, sender, person, handle, client):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    person(RECEIVER, email="aino@kerava.fi")
+    person(RECEIVER, email="gone@kerava.fi")
+    smtp_server.script("550 5.1.1 User unknown")
+    handle(referral_sent(SENDER, RECEIVER))
+    sender.send_due()
+    text = client.get("/metrics").get_data(as_text=True)
+    emails_by_status = {sample.labels["status"]: sample.value for family in text_string_to_metric_families(text)
+                        for sample in family.samples if sample.name == "hub_emails"}
+    assert emails_by_status["delivered"] == 1 and emails_by_status["permanent-failure"] == 1
+    assert emails_by_status["sending"] == 0

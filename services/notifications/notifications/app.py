@@ -12,7 +12,7 @@ from notifications.bootstrap import build_runtime
 from notifications.console import install_console
 from notifications.notice_pages import install_notice_pages
 from notifications.page_layout import install_layout
-from notifications.ops.gauges import delivery_gauges
+from notifications.ops.gauges import delivery_gauges, email_gauges
 from notifications.revocation import RefusedTokens
 from notifications.settings import NotificationsSettings
 
@@ -39,4 +39,5 @@ def create_app(settings: NotificationsSettings | None = None, *, verifier: Token
     install_console(app)
     install_notice_pages(app)
     app.extensions["hub.metrics.collectors"].append(lambda: delivery_gauges(runtime))
+    app.extensions["hub.metrics.collectors"].append(lambda: email_gauges(runtime))
     return app
