@@ -7,7 +7,7 @@ from shared.weblogin import TOKEN
 
 from tests.console.conftest import OPERATOR
 from tests.console.test_pages import Flaky, store_dead
-from tests.web.browser import assert_accessible
+from tests.web.browser import assert_accessible, running_chromium
 from tests.web.conftest import browser_context  # noqa: F401
 
 pytestmark = pytest.mark.timeout(120)
@@ -15,16 +15,9 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.fixture(scope="module")
 def chromium():
-    """Closed with this module: tests/web keeps its own for the session, and two Playwright
-    instances cannot run at once."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.browser import launch
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+    """The process's one Chromium (shared with tests/web: two Playwright instances cannot run at once)."""
+    with running_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("path", ["/console/?lang=fi", "/console/dead-letters",

@@ -16,6 +16,7 @@ from referrals.settings import ReferralsSettings
 from shared.contracts.envelope import Event
 from shared.contracts.events import OrganisationRegistered
 from tests.referrals.conftest import deliver
+from tests.web.browser import browser_context, running_chromium  # noqa: F401  (browser_context: a fixture)
 from tests.web.fake_accounts import FakeAccounts, Person, ServerThread
 
 KERAVA = uuid.UUID("11111111-1111-4111-8111-111111111111")
@@ -107,30 +108,8 @@ def csrf_of(html: str) -> str:
 
 @pytest.fixture(scope="session")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.browser import launch
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
+    with running_chromium() as browser:
         yield browser
-        browser.close()
-
-
-@pytest.fixture
-def browser_context(chromium):
-    """`browser_context(locale="fi-FI")` -> a fresh context (own cookies), closed after the test."""
-    contexts = []
-
-    def make(locale: str = "fi-FI"):
-        context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def browser_sign_in(page, hub_url: str, username: str) -> None:

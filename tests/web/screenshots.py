@@ -11,9 +11,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import TokenFactory
-from tests.web.browser import launch
-from tests.web.conftest import browser_sign_in, running_hub
-from tests.web.test_browser import fill_valid_referral, send_referral
+from tests.web.browser import fill_valid_referral, launch, send_referral
+from tests.web.conftest import EMPLOYMENT, browser_sign_in, running_hub
 
 
 def main(target: Path) -> None:
@@ -35,10 +34,10 @@ def main(target: Path) -> None:
         browser_sign_in(sender, hub.url, "aino")
         browser_sign_in(receiver, hub.url, "bertil")
         for first_name in ("Aino", "Eetu", "Sanni", "Veera", "Oskari", "Ilmari"):
-            send_referral(sender, hub.url, first_name=first_name, code="")
+            send_referral(sender, hub.url, EMPLOYMENT, first_name=first_name, code="")
         sender.goto(hub.url + "/referrals/new?need=employment&language=sv")
         shot(sender, "new-referral")
-        fill_valid_referral(sender, code="010504A902U")
+        fill_valid_referral(sender, EMPLOYMENT, code="010504A902U")
         sender.uncheck("#consent_given")
         sender.click("button:has-text('Lähetä lähete')")
         shot(sender, "new-referral-errors")

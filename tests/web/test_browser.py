@@ -7,31 +7,10 @@ import re
 
 import pytest
 
-from tests.web.browser import assert_accessible
+from tests.web.browser import assert_accessible, fill_valid_referral, send_referral
 from tests.web.conftest import EMPLOYMENT, browser_sign_in, referral_count
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def fill_valid_referral(page, *, receiver=EMPLOYMENT, first_name="Aino", code="010504A902T"):
-    page.check(f"input[name=to_organisation_id][value='{receiver}']")
-    page.fill("#client_first_name", first_name)
-    page.fill("#client_last_name", "Testinen")
-    page.fill("#client_personal_identity_code", code)
-    page.fill("#client_birth_date", "2004-05-01")
-    page.fill("#client_email", "aino@example.org")
-    page.select_option("#client_language", "fi")
-    page.check("#consent_given")
-    page.check("#consent_method-0")
-    page.check("input[name=needs][value=employment]")
-    page.fill("#reason", "Etsii työtä ja tarvitsee apua asumisen kanssa.")
-
-
-def send_referral(page, hub_url: str, **changes) -> None:
-    page.goto(hub_url + "/referrals/new")
-    fill_valid_referral(page, **changes)
-    page.click("button:has-text('Lähetä lähete')")
-    page.wait_for_url(re.compile(r"/referrals/[0-9a-f-]{36}$"))
 
 
 def test_the_whole_handover_between_two_organisations(web_hub, browser_context):
@@ -40,7 +19,7 @@ def test_the_whole_handover_between_two_organisations(web_hub, browser_context):
     browser_sign_in(sender, web_hub.url, "aino")
     browser_sign_in(receiver, web_hub.url, "bertil")
 
-    send_referral(sender, web_hub.url)
+    send_referral(sender, web_hub.url, EMPLOYMENT)
     assert "Lähete lähetettiin" in sender.inner_text("main")
     assert "Aino Testinen" in sender.inner_text("main")
     referral_url = sender.url
@@ -77,9 +56,9 @@ def test_the_whole_handover_between_two_organisations(web_hub, browser_context):
     assert "Päättynyt" in sender.locator("section", has_text="Lähetetyt").inner_text()
 
     # The same client again to the same receiver: sent, with the duplicate warning.
-    send_referral(sender, web_hub.url)
+    send_referral(sender, web_hub.url, EMPLOYMENT)
     assert "asiakkaalla on jo avoin lähete" not in sender.inner_text("main")  # the first one is closed
-    send_referral(sender, web_hub.url)
+    send_referral(sender, web_hub.url, EMPLOYMENT)
     assert "asiakkaalla on jo avoin lähete samaan organisaatioon" in sender.inner_text("main")
 
 
@@ -87,7 +66,7 @@ def test_decline_needs_a_reason_and_withdraw_by_the_sender(web_hub, browser_cont
     sender, receiver = browser_context().new_page(), browser_context().new_page()
     browser_sign_in(sender, web_hub.url, "aino")
     browser_sign_in(receiver, web_hub.url, "bertil")
-    send_referral(sender, web_hub.url)
+    send_referral(sender, web_hub.url, EMPLOYMENT)
     url = sender.url
     receiver.goto(url)
     receiver.click("button:has-text('Hylkää')")
@@ -184,7 +163,7 @@ def test_each_bad_input_is_named_at_its_field_and_nothing_is_saved(module_hub, s
                                                                   field_id, message):
     web_hub, page = module_hub, signed_in_page
     page.goto(web_hub.url + "/referrals/new")
-    fill_valid_referral(page)
+    fill_valid_referral(page, EMPLOYMENT)
     spoil(page)
     page.click("button:has-text('Lähetä lähete')")
     summary = page.locator(".error-summary")
@@ -217,7 +196,7 @@ def test_every_page_in_each_language_has_no_axe_violations(web_hub, browser_cont
     browser_sign_in(page, web_hub.url, "aino")
     assert page.get_attribute("html", "lang") == lang
     page.goto(web_hub.url + "/referrals/new")
-    fill_valid_referral(page)
+    fill_valid_referral(page, EMPLOYMENT)
     page.locator("form[method=post] button[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/referrals/[0-9a-f-]{36}$"))
     assert_accessible(page)  # the referral page, as its sender sees it
