@@ -42,6 +42,10 @@ class Hub:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
+    def web_callback(self, service: str) -> str:
+        """Where accounts returns a person signed in to `service`'s web pages (client `<service>-web`)."""
+        return self.url(service) + "/auth/callback"
+
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "ACCOUNTS_", "REFERRALS_",
                                                                           "NOTIFICATIONS_", "BROKER_URL", "OTEL_"))}
@@ -56,6 +60,9 @@ class Hub:
             "ACCOUNTS_BOOTSTRAP_CLIENT_ID": self.operator_id,
             "ACCOUNTS_BOOTSTRAP_CLIENT_SECRET": self.operator_secret,
             "NOTIFICATIONS_ALLOW_PRIVATE_URLS": "1",
+            # The web forms' sign-in returns to this hub's ports, not to `make run`'s fixed ones.
+            "ACCOUNTS_WEB_CLIENTS": ",".join(f"{service}-web={self.web_callback(service)}"
+                                             for service in ("referrals", "notifications")),
             "PYTHONUNBUFFERED": "1",
         })
         for name in SERVICES:

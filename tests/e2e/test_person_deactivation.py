@@ -17,12 +17,11 @@ import pytest
 
 from tests.conftest import wait_for
 from tests.e2e.harness import Hub
+from tests.e2e.people import PASSWORD, invite
 
 pytestmark = pytest.mark.e2e
 DEADLINE = 30.0
-PASSWORD = "pitkä salasana kesäpäivänä"
-# accounts' default registration of the referrals web form (the harness keeps it).
-CLIENT_ID, REDIRECT_URI = "referrals-web", "http://127.0.0.1:8002/auth/callback"
+CLIENT_ID = "referrals-web"  # the referrals web form, registered in accounts by the harness
 
 
 def csrf(page: httpx.Response) -> str:
@@ -32,21 +31,20 @@ def csrf(page: httpx.Response) -> str:
 def signed_in_person(hub: Hub, operator: httpx.Client, org: str) -> tuple[str, str]:
     """Invite a counsellor, enrol them at the invitation link and sign them in as the referrals web
     form would; returns (person id, access token)."""
-    invited = operator.post(f"/v1/organisations/{org}/people",
-                            json={"username": "e2e.ohjaaja", "name": "E2E Ohjaaja", "role": "counsellor"})
-    assert invited.status_code == 201, invited.text
+    invited = invite(hub, operator, org, "e2e.ohjaaja")
     browser = httpx.Client(base_url=hub.url("accounts"), timeout=10)  # keeps the session cookie
-    link = urlsplit(invited.json()["invitation_url"]).path
+    link = urlsplit(invited.invitation_url).path
     page = browser.get(link)
     totp = pyotp.TOTP(re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page.text).group(1).replace(" ", ""))
     enrolled = browser.post(link, data={"csrf_token": csrf(page), "password": PASSWORD, "password_again": PASSWORD,
                                         "code": totp.now()})
     assert enrolled.status_code == 200 and "error-summary" not in enrolled.text
 
+    redirect_uri = hub.web_callback("referrals")
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
     page = browser.get("/oauth/authorize", params={"response_type": "code", "client_id": CLIENT_ID,
-                                                   "redirect_uri": REDIRECT_URI, "state": "e2e",
+                                                   "redirect_uri": redirect_uri, "state": "e2e",
                                                    "code_challenge": challenge, "code_challenge_method": "S256"})
     assert browser.post("/login", data={"csrf_token": csrf(page), "username": "e2e.ohjaaja",
                                         "password": PASSWORD}).status_code == 303
@@ -56,10 +54,10 @@ def signed_in_person(hub: Hub, operator: httpx.Client, org: str) -> tuple[str, s
     assert redirected.status_code == 302, redirected.text
     code = parse_qs(urlsplit(redirected.headers["location"]).query)["code"][0]
     token = browser.post("/oauth/token", data={"grant_type": "authorization_code", "code": code,
-                                               "redirect_uri": REDIRECT_URI, "client_id": CLIENT_ID,
+                                               "redirect_uri": redirect_uri, "client_id": CLIENT_ID,
                                                "code_verifier": verifier})
     assert token.status_code == 200, token.text
-    return invited.json()["id"], token.json()["access_token"]
+    return invited.id, token.json()["access_token"]
 
 
 def test_a_deactivated_persons_token_is_refused_by_referrals_before_it_expires(hub: Hub):
