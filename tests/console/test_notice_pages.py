@@ -72,7 +72,13 @@ def test_another_organisations_notice_cannot_be_marked(handle, counsellor):  # n
     stranger, _ = counsellor(org=uuid.uuid4())
     token = csrf_of(stranger.get("/notices/").get_data(as_text=True))
     answer = stranger.post(theirs, data={"csrf_token": token})
-    assert answer.status_code == 404 and "<h1>Ei löytynyt</h1>" in answer.get_data(as_text=True)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 404 and "<h1>Ei löytynyt</h1>" in html
+    # The language links of a page answering a form lead to a page that exists, and the choice holds.
+    switch = re.search(r'href="([^"]+)" lang="sv"', html).group(1)
+    assert switch == "/?lang=sv"
+    assert stranger.get(switch).headers["Location"] == "/notices/"
+    assert '<html lang="sv">' in stranger.get("/notices/").get_data(as_text=True)
 
 
 def test_the_settings_form_saves_and_lists_its_errors(counsellor, runtime):
