@@ -1,7 +1,8 @@
 """`make screenshots`: the main pages in real Chromium, saved to docs/screenshots/*.png.
 
 Runs the same hub as the browser tests (referrals with its forms, a fake accounts for sign-in),
-fills it the way two counsellors would, and photographs each page."""
+fills it the way two counsellors would, and photographs each page; then the whole hub as real
+processes (tests/e2e/harness.py) for accounts' own sign-in pages: invitation, password, TOTP code."""
 from __future__ import annotations
 
 import sys
@@ -54,7 +55,36 @@ def main(target: Path) -> None:
         swedish = page_for("sv-FI")
         swedish.goto(hub.url + "/accessibility")
         shot(swedish, "accessibility-sv")
+        accounts_pages(page_for(), shot)
         browser.close()
+
+
+def accounts_pages(page, shot) -> None:
+    """accounts' pages as a new counsellor meets them: the invitation, then signing in to the forms."""
+    from tests.e2e.harness import Hub
+    from tests.e2e.people import PASSWORD, enrol_in_browser, invite
+
+    with tempfile.TemporaryDirectory() as workdir:
+        hub = Hub(Path(workdir))
+        try:
+            hub.start()
+            operator = hub.operator_api()
+            organisation = hub.create_organisation(operator, "Ohjaamo Kerava", "ohjaamo")
+            person = invite(hub, operator, organisation, "aino.ohjaaja", name="Aino Ohjaaja")
+            page.goto(person.invitation_url)
+            shot(page, "accounts-invitation")  # the key belongs to this throwaway hub
+            enrol_in_browser(page, person)
+            page.goto(hub.url("referrals") + "/")
+            page.click("main a.button")
+            page.wait_for_url(hub.url("accounts") + "/oauth/authorize?*")
+            page.fill("#username", person.username)
+            shot(page, "accounts-sign-in")
+            page.fill("#password", PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_url(hub.url("accounts") + "/login/totp")
+            shot(page, "accounts-totp")
+        finally:
+            hub.stop()
 
 
 if __name__ == "__main__":
