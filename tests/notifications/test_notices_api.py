@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from shared.contracts.events import (PersonDeactivated, ReferralAccepted, ReferralCommented, ReferralDeclined,
+from shared.contracts.events import (PersonDeactivated, ReferralCommented, ReferralDeclined,
                                      ReferralReceived, WebhookDisabled)
 
 from notifications.models import Notice, NotificationSettings
