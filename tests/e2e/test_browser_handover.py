@@ -21,7 +21,7 @@ from tests.e2e.people import (PASSWORD, Authenticator, Invited, enrol_in_browser
                               sign_in_in_browser)
 from tests.web.browser import assert_accessible, browser_context, fill_valid_referral, running_chromium  # noqa: F401
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 DEADLINE = 30.0
 RECEIVER_SERVICE = "Nuorten työllisyyspalvelut"
 REFERRAL_URL = re.compile(r"/referrals/[0-9a-f-]{36}$")
