@@ -319,3 +319,28 @@ def test_metrics_count_emails_by_status(runtime, smtp_server, sender, person, ha
                         for sample in family.samples if sample.name == "hub_emails"}
     assert emails_by_status["delivered"] == 1 and emails_by_status["permanent-failure"] == 1
     assert emails_by_status["sending"] == 0
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # a plain-text server, on purpose
+def test_a_server_requiring_a_login_the_hub_lacks_is_retried_not_given_up(tmp_path, runtime, clock, person, handle):
+    """530 "Authentication required" is about the hub's settings, not the message: retried like a 4xx."""
+    from aiosmtpd.controller import Controller
+
+    from notifications.email.transport import SmtpTransport
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        person(RECEIVER, email="aino@kerava.fi")
+        handle(referral_sent(SENDER, RECEIVER))
+        unconfigured = NotificationsSettings(var_dir=tmp_path, smtp_host="127.0.0.1", smtp_port=port)
+        EmailSender(runtime, clock=clock, transport=SmtpTransport(unconfigured)).send_due()
+    finally:
+        controller.stop()
+    [email] = emails(runtime)
+    assert email.status == "temporary-failure" and attempts(runtime, email.id)[0].smtp_code == 530

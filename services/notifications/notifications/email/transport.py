@@ -1,7 +1,8 @@
 """Handing a message over: SMTP (smtplib) in production, a Maildir under var_dir when no SMTP host is set.
 
 An SMTP answer in the 5xx range is permanent (retrying cannot help: an unknown mailbox, a refused
-sender); a 4xx answer, a refused or broken connection, a timeout or a TLS failure is temporary
+message) unless it is about the hub's own session (authentication or TLS required: its settings); a
+4xx answer, a refused or broken connection, a timeout or a TLS failure is temporary
 and retried on the schedule. Errors are recorded without the recipient's address: servers often
 echo it back ("550 <a@b.fi>: no such user"), so anything shaped like an address is redacted.
 """
@@ -18,6 +19,9 @@ from typing import Protocol
 
 from notifications.settings import NotificationsSettings
 
+#: 5xx answers about the hub's own session, not the message (authentication or TLS required, login
+#: refused): an operator fixes the settings, so these are retried like 4xx.
+SETTINGS_CODES = frozenset({530, 534, 535, 538})
 ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
 
 
@@ -77,7 +81,8 @@ class SmtpTransport:
 def _answered(what: str, code: int, answer: bytes | str) -> SendFailure:
     if isinstance(answer, bytes):
         answer = answer.decode("utf-8", "replace")
-    return SendFailure(redact(f"{what}: {code} {answer}"), code, permanent=500 <= code < 600)
+    return SendFailure(redact(f"{what}: {code} {answer}"), code,
+                       permanent=500 <= code < 600 and code not in SETTINGS_CODES)
 
 
 class MaildirTransport:
