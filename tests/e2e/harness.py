@@ -60,6 +60,9 @@ class Hub:
             "ACCOUNTS_BOOTSTRAP_CLIENT_ID": self.operator_id,
             "ACCOUNTS_BOOTSTRAP_CLIENT_SECRET": self.operator_secret,
             "NOTIFICATIONS_ALLOW_PRIVATE_URLS": "1",
+            # The web forms link to notices (and ask their unread count) at this hub's notifications.
+            "REFERRALS_NOTIFICATIONS_URL": self.url("notifications"),
+            "NOTIFICATIONS_REFERRALS_URL": self.url("referrals"),
             # The web forms' sign-in returns to this hub's ports, not to `make run`'s fixed ones.
             "ACCOUNTS_WEB_CLIENTS": ",".join(f"{service}-web={self.web_callback(service)}"
                                              for service in ("referrals", "notifications")),

@@ -181,6 +181,20 @@ def test_two_counsellors_hand_a_referral_over_after_signing_in_with_both_factors
     row = receiver.locator("section[aria-labelledby=incoming-heading] tbody tr")
     assert row.count() == 1
     assert "Uusi" in row.inner_text() and "Ohjaamo Kerava" in row.inner_text()
+
+    # The hub tells them too: the Notices link counts the new referral, and notifications' notices
+    # page (signed in through the same accounts session, no second password) names it.
+    notices = receiver.locator("header a:has-text('Ilmoitukset')")
+
+    def counted() -> bool:  # the notice is made from the referral.sent event: one reloads
+        receiver.reload()
+        return notices.locator(".count-badge").count() == 1
+
+    wait_for(counted, timeout=DEADLINE, interval=0.5, message="the new referral's notice is counted")
+    notices.click()
+    receiver.wait_for_url(hub.url("notifications") + "/notices/**")
+    assert "Uusi lähete" in receiver.inner_text("main")
+    receiver.goto(referrals + "/")
     row.locator("a").click()
     assert receiver.url == referral_url
     client = receiver.inner_text("section[aria-labelledby=client-heading]")
