@@ -37,7 +37,7 @@ from wtforms import ValidationError
 from shared.auth import Principal
 from shared.problems import ProblemError
 
-TOKEN, STATE, VERIFIER, NEXT = "hub.token", "hub.oauth_state", "hub.oauth_verifier", "hub.next"
+TOKEN, STATE, VERIFIER, NEXT, NAME = "hub.token", "hub.oauth_state", "hub.oauth_verifier", "hub.next", "hub.name"
 EXTENSION = "hub.weblogin"
 #: What outlives signing in and out: the person's choice of page language.
 PREFERENCES = ("hub.lang",)
@@ -61,16 +61,18 @@ class LoginClient:
         self.public_accounts_url = (public_accounts_url or accounts_url).rstrip("/")
         self.http = http or httpx.Client(timeout=10.0)
 
-    def exchange(self, code: str, redirect_uri: str, code_verifier: str) -> str:
+    def exchange(self, code: str, redirect_uri: str, code_verifier: str) -> tuple[str, str | None]:
+        """The person's access token and their name (sent beside the token, never in it)."""
         response = self.http.post(self.accounts_url + "/oauth/token", data={
             "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
             "client_id": self.client_id, "code_verifier": code_verifier})
         if response.status_code != 200:
             raise ProblemError(401, "Unauthorized", "The sign-in could not be completed.", code="login-failed")
-        token = response.json().get("access_token")
+        answer = response.json()
+        token, name = answer.get("access_token"), answer.get("name")
         if not isinstance(token, str):
             raise ProblemError(502, "Bad Gateway", "accounts answered without an access token.")
-        return token
+        return token, name if isinstance(name, str) and name.strip() else None
 
 
 def secret_key(service: str, var_dir: Path) -> str:
@@ -147,10 +149,12 @@ def _blueprint() -> Blueprint:
         code = request.args.get("code")
         if not code or verifier is None:
             abort(400, "The sign-in was cancelled or refused.")
-        token = _client().exchange(code, url_for("weblogin.callback", _external=True), verifier)
+        token, name = _client().exchange(code, url_for("weblogin.callback", _external=True), verifier)
         current_app.extensions["hub.auth"].verify(token)  # a token we cannot verify is no sign-in
         _clear_session()  # a fresh session at sign-in: nothing carried over but preferences
         session[TOKEN] = token
+        if name:
+            session[NAME] = name
         return redirect(_local_path(target))
 
     @bp.post("/logout")
@@ -192,10 +196,12 @@ def current_user() -> Principal | None:
 
 
 def display_name() -> str | None:
-    """The person's name as accounts put it in the token (`name`), for the page header."""
+    """The person's name for the page header: as accounts gave it at sign-in (beside the token)."""
     token = access_token()
     if token is None:
         return None
+    if session.get(NAME):
+        return session[NAME]
     claims = jwt.decode(token, options={"verify_signature": False})
     return claims.get("name") or claims.get("preferred_username") or claims.get("sub")
 

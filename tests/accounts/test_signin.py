@@ -88,6 +88,7 @@ def test_full_flow_gives_a_person_token_and_single_sign_on(hub, person):
     assert claims["sub"] == person["id"] and claims["org"] == person["org"] and claims["roles"] == ["counsellor"]
     assert claims["amr"] == ["pwd", "otp"] and claims["azp"] == CLIENT_ID and claims["aud"] == "hub"
     assert "name" not in claims and "client_id" not in claims
+    assert response.json["name"] == "Aino Ohjaaja"  # for the page header: beside the token, never in it
     assert hub.client.get("/v1/organisations", headers=bearer(response.json["access_token"])).status_code == 200
 
     again = hub.client.get(authorize_url(state="st-2"))  # signed in already: a code at once

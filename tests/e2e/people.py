@@ -26,6 +26,7 @@ class Invited:
     id: str
     username: str
     invitation_url: str  # absolute, at this hub's accounts
+    name: str = ""
 
 
 def invite(hub: Hub, operator: httpx.Client, organisation_id: str, username: str, *, name: str = "E2E Ohjaaja",
@@ -35,7 +36,7 @@ def invite(hub: Hub, operator: httpx.Client, organisation_id: str, username: str
                              json={"username": username, "name": name, "role": role})
     assert response.status_code == 201, response.text
     body = response.json()
-    return Invited(body["id"], username, hub.url("accounts") + urlsplit(body["invitation_url"]).path)
+    return Invited(body["id"], username, hub.url("accounts") + urlsplit(body["invitation_url"]).path, name)
 
 
 def publish_service(operator: httpx.Client, organisation_id: str, *, name: str, needs: list[str],

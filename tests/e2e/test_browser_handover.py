@@ -148,8 +148,9 @@ def test_two_counsellors_hand_a_referral_over_after_signing_in_with_both_factors
     # Each counsellor, in their own browser, signs in with both factors.
     for page, counsellor in ((sender, network.sender), (receiver, network.receiver)):
         sign_in_in_browser(page, hub, counsellor.person, counsellor.authenticator)
-    for page in (sender, receiver):
+    for page, counsellor in ((sender, network.sender), (receiver, network.receiver)):
         assert page.locator("header button:has-text('Kirjaudu ulos')").is_visible()
+        assert page.inner_text("header .signed-in-as") == counsellor.person.name  # their name, not an id
         assert "Saapuneet" in page.inner_text("#incoming-heading")
 
     # Counsellor 1 finds the receiver in the directory by need, municipality and language.

@@ -78,8 +78,8 @@ class FakeAccounts:
             person = grant["person"]
             access = self.tokens.issue(org=person.organisation_id, roles=person.roles, sub=person.subject,
                                        scopes=("referrals:read", "referrals:write"), client_id=None,
-                                       name=person.name, lifetime=900)
-            return jsonify(access_token=access, token_type="Bearer", expires_in=900)
+                                       lifetime=900)
+            return jsonify(access_token=access, token_type="Bearer", expires_in=900, name=person.name)
 
         @app.get("/oauth/logout")
         def logout():

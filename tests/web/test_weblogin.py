@@ -84,7 +84,7 @@ def test_an_unverifiable_token_from_accounts_is_no_sign_in(module_hub, monkeypat
     authorize = client.get("/auth/login").headers["Location"]
     callback = httpx.post(authorize, data={"username": "aino"}).headers["Location"]
     login_client = module_hub.app.extensions[weblogin.EXTENSION]
-    monkeypatch.setattr(login_client, "exchange", lambda *args: "not.a.jwt")
+    monkeypatch.setattr(login_client, "exchange", lambda *args: ("not.a.jwt", "Aino Ohjaaja"))
     assert client.get(callback.replace("http://localhost", "")).status_code == 401
     assert "Aino Ohjaaja" not in client.get("/").text
 

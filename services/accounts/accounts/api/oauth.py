@@ -176,12 +176,14 @@ def _authorization_code(per_client: Limit):
     if refused:
         raise OAuthProblem(400, "invalid_grant", refused)
     access_token, scopes = issue_person_token(settings, keys(), person, client_id)
-    return _token_response(access_token, scopes)
+    # The person's name, for the web page's header, goes beside the token (an extra parameter, as
+    # RFC 6749 5.1 allows) and never into it: tokens travel to every service and into logs' reach.
+    return _token_response(access_token, scopes, name=person.name)
 
 
-def _token_response(access_token: str, scopes: list[str]):
+def _token_response(access_token: str, scopes: list[str], **extra: str):
     response = jsonify(access_token=access_token, token_type="Bearer",
-                       expires_in=runtime().settings.token_lifetime_seconds, scope=" ".join(scopes))
+                       expires_in=runtime().settings.token_lifetime_seconds, scope=" ".join(scopes), **extra)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     return response
