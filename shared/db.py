@@ -110,3 +110,20 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def dialect_insert(session: Session, model):
+    """The INSERT construct of the session's database (SQLite or PostgreSQL): both have
+    `on_conflict_do_nothing` / `on_conflict_do_update`, which the generic one lacks."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(model)
+
+
+def insert_new(session: Session, model, rows: list[dict], conflict_columns: list[str]) -> int:
+    """Insert `rows`, skipping those that clash on `conflict_columns` (a redelivered event, a second
+    click); returns how many were new."""
+    if not rows:
+        return 0
+    return session.execute(dialect_insert(session, model).values(rows)
+                           .on_conflict_do_nothing(index_elements=conflict_columns)).rowcount

@@ -27,6 +27,20 @@ class WorkerSpec:
     loops: dict[str, Loop] = field(default_factory=dict)
 
 
+def periodic(job: Callable[[], int], interval: float, name: str) -> Loop:
+    """A worker loop for a scheduled job: run `job` until it finds nothing to do, then wait `interval`
+    seconds; a failing pass is logged and tried again at the next interval."""
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                while job() and not stop.is_set():
+                    pass
+            except Exception:
+                log.warning("%s pass failed; will retry", name, exc_info=True)
+            stop.wait(interval)
+    return run
+
+
 def run_loops(spec: WorkerSpec, only: list[str] | None = None, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     chosen = {name: loop for name, loop in spec.loops.items() if not only or name in only}

@@ -11,10 +11,9 @@ import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from shared.db import unit_of_work
+from shared.db import dialect_insert, unit_of_work
 
 from accounts.models import RateLimitWindow
 
@@ -50,8 +49,7 @@ class RateLimiter:
         """Count one request; raise `Exceeded` when it is over the limit (it still counts)."""
         start, retry_after = self._window(limit)
         with unit_of_work(self.sessions) as session:
-            insert = (postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert)(RateLimitWindow)
-            statement = (insert.values(key=_key(limit, subject), window_start=start, hits=1)
+            statement = (dialect_insert(session, RateLimitWindow).values(key=_key(limit, subject), window_start=start, hits=1)
                          .on_conflict_do_update(index_elements=["key", "window_start"],
                                                 set_={"hits": RateLimitWindow.hits + 1})
                          .returning(RateLimitWindow.hits))

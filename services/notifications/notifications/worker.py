@@ -8,14 +8,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from shared.runtime import ServiceRuntime
-from shared.worker import WorkerSpec, main
+from shared.worker import WorkerSpec, main, periodic
 
 from notifications.bootstrap import build_runtime
 from notifications.delivery.dispatcher import Dispatcher
 from notifications.email.digest import run_digests
 from notifications.email.sender import EmailSender
 from notifications.handlers import HANDLERS
-from notifications.jobs import periodic
 from notifications.notices.retention import purge_expired
 
 

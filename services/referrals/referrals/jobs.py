@@ -8,8 +8,6 @@ and its event is written in the same transaction, so exactly one process emits i
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -17,7 +15,6 @@ import sqlalchemy as sa
 from shared.contracts import events as ev
 from shared.db import unit_of_work, utcnow
 from shared.runtime import ServiceRuntime
-from shared.worker import Loop
 
 from referrals.domain import lifecycle
 from referrals.domain.lifecycle import Action, Party
@@ -93,16 +90,3 @@ def purge_due(runtime: ServiceRuntime, now: datetime | None = None, batch: int =
                         .values(text_blob=None, text_key_id=None))
     log.info("retention: purged the client data of %d closed referrals", len(ids))
     return len(ids)
-
-
-def periodic(job: Callable[[], int], interval: float, name: str) -> Loop:
-    """A worker loop: run `job` until it finds nothing to do, then wait `interval` seconds."""
-    def run(stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                while job() and not stop.is_set():
-                    pass
-            except Exception:
-                log.warning("%s pass failed; will retry", name, exc_info=True)
-            stop.wait(interval)
-    return run

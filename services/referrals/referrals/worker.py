@@ -3,11 +3,11 @@ and expiry) and the retention purge."""
 from __future__ import annotations
 
 from shared import worker
-from shared.worker import WorkerSpec
+from shared.worker import WorkerSpec, periodic
 
 from referrals.bootstrap import build_runtime
 from referrals.handlers import HANDLERS
-from referrals.jobs import periodic, purge_due, run_deadlines
+from referrals.jobs import purge_due, run_deadlines
 from referrals.settings import ReferralsSettings
 
 

@@ -13,11 +13,10 @@ import sqlalchemy as sa
 
 from shared.contracts.envelope import Event
 from shared.contracts.events import EVENT_TYPES
-from shared.db import utcnow
+from shared.db import insert_new, utcnow
 from shared.messaging.wakeup import notify
 from shared.telemetry import inject_headers
 
-from notifications.inserts import insert_new
 from notifications.models import Delivery, Webhook
 
 WAKEUP_CHANNEL = "hub_deliveries"

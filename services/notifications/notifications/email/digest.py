@@ -17,12 +17,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from shared.db import unit_of_work, utcnow
+from shared.db import insert_new, unit_of_work, utcnow
 from shared.messaging.wakeup import notify
 from shared.runtime import ServiceRuntime
 
 from notifications.email import WAKEUP_CHANNEL
-from notifications.inserts import insert_new
 from notifications.models import Email, Notice, NotificationSettings, Person
 from notifications.notices.people import AUDIENCE_ROLES, email_recipients
 

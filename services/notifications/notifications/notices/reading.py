@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from shared.auth import Principal, forbidden
-from shared.db import UTCDateTime, utcnow
+from shared.db import UTCDateTime, dialect_insert, utcnow
 from shared.paging import PageQuery, as_datetime, keyset_page
 from shared.problems import ProblemError
 
-from notifications.inserts import dialect_insert
 from notifications.models import Notice, NoticeRead
 from notifications.notices.people import AUDIENCE_ROLES
 

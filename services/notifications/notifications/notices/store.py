@@ -8,12 +8,11 @@ from __future__ import annotations
 import uuid
 
 from shared.contracts.envelope import Event
-from shared.db import utcnow
+from shared.db import insert_new, utcnow
 from shared.messaging.wakeup import notify
 from shared.telemetry import inject_headers
 
 from notifications.email import WAKEUP_CHANNEL
-from notifications.inserts import insert_new
 from notifications.models import Email, Notice
 from notifications.notices.addressing import addressee
 from notifications.notices.people import email_recipients
