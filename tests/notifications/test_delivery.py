@@ -228,6 +228,20 @@ def test_recover_requeues_exactly_the_failed_deliveries_since_the_time(
     assert naive.status_code == 422 and naive.json["errors"][0]["field"] == "since"
 
 
+def test_a_disabled_endpoint_gets_nothing_until_it_is_enabled(runtime, client, receiver, register, handle, dispatcher,
+                                                               clock, org_headers):
+    webhook = register(RECEIVER, receiver.url())
+    url = f"/v1/webhooks/{webhook['id']}"
+    assert client.patch(url, json={"enabled": False}, headers=org_headers(RECEIVER)).status_code == 200
+    handle(referral_sent(SENDER, RECEIVER))
+    clock.catch_up()
+    assert dispatcher.deliver_due() == 0 and receiver.to("/hook") == []
+    assert client.patch(url, json={"enabled": True}, headers=org_headers(RECEIVER)).status_code == 200
+    handle(referral_sent(SENDER, RECEIVER))
+    clock.catch_up()
+    assert dispatcher.deliver_due() == 1 and len(receiver.to("/hook")) == 1
+
+
 def test_recover_enables_a_disabled_endpoint(runtime, client, receiver, register, handle, dispatcher, clock,
                                              org_headers):
     webhook = register(RECEIVER, receiver.url())

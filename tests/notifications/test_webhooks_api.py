@@ -107,7 +107,8 @@ def test_another_organisation_cannot_see_or_touch_an_endpoint(client, register, 
     other = org_headers(ORG_C)
     assert client.get("/v1/webhooks", headers=other).json["items"] == []
     for method, suffix, body in (("delete", "", None), ("post", "/rotate-secret", None),
-                                 ("post", "/recover", {"since": "2026-01-01T00:00:00Z"})):
+                                 ("post", "/recover", {"since": "2026-01-01T00:00:00Z"}),
+                                 ("patch", "", {"enabled": False})):
         response = getattr(client, method)(f"/v1/webhooks/{mine['id']}{suffix}", json=body, headers=other)
         assert response.status_code == 404, (suffix, response.json)
     assert client.delete(f"/v1/webhooks/{uuid.uuid4()}", headers=other).status_code == 404
@@ -120,6 +121,32 @@ def test_operators_list_every_organisations_endpoints(client, register, tokens):
     register(ORG_B, "https://b.example/hook")
     listed = client.get("/v1/webhooks", headers=tokens.headers(roles=("operator",))).json["items"]
     assert {item["organisation_id"] for item in listed} == {str(ORG_A), str(ORG_B)}
+
+
+def test_patch_disables_enables_and_refilters_an_endpoint(client, register, org_headers):
+    webhook = register(ORG_A, "https://a.example/hook", event_types=["referral.sent"])
+    url, headers = f"/v1/webhooks/{webhook['id']}", org_headers(ORG_A)
+
+    off = client.patch(url, json={"enabled": False}, headers=headers)
+    assert off.status_code == 200 and off.json["enabled"] is False
+    assert off.json["disabled_reason"] == "Disabled by the organisation."
+    on = client.patch(url, json={"enabled": True, "event_types": ["referral.accepted", "referral.sent",
+                                                                   "referral.accepted"]}, headers=headers)
+    assert on.status_code == 200 and on.json["enabled"] is True and on.json["disabled_reason"] is None
+    assert on.json["event_types"] == ["referral.accepted", "referral.sent"]
+    assert client.get("/v1/webhooks", headers=headers).json["items"][0]["event_types"] == ["referral.accepted",
+                                                                                         "referral.sent"]
+
+
+@pytest.mark.parametrize("payload, field", [({"enabled": "sometimes"}, "enabled"), ({"event_types": []}, "event_types"),
+                                            ({"event_types": ["notification.delivered"]}, "event_types.0"),
+                                            ({"url": "https://elsewhere.example/"}, "url")])
+def test_a_bad_patch_names_the_field_and_changes_nothing(client, register, org_headers, payload, field):
+    webhook = register(ORG_A, "https://a.example/hook")
+    response = client.patch(f"/v1/webhooks/{webhook['id']}", json=payload, headers=org_headers(ORG_A))
+    assert response.status_code == 422 and response.json["errors"][0]["field"] == field, response.json
+    listed = client.get("/v1/webhooks", headers=org_headers(ORG_A)).json["items"][0]
+    assert listed["enabled"] is True and listed["event_types"] == ["*"] and listed["url"] == "https://a.example/hook"
 
 
 def test_delete_hides_the_endpoint(client, register, org_headers):

@@ -30,6 +30,16 @@ class WebhookIn(BaseModel):
         description='referral.* and organisation.* types, or "*" for all of them. notification.* are never sent.')
 
 
+class WebhookPatch(BaseModel):
+    """What an organisation may change on its endpoint without a new secret; omitted fields stay."""
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool | None = Field(default=None, description="false stops deliveries; true resumes them for new "
+                                                            "events and clears `disabled_reason`.")
+    event_types: list[EventTypeName] | None = Field(default=None, min_length=1, max_length=50,
+                                                    description="Replaces the filter; applies to events from now on.")
+
+
 class WebhookPath(BaseModel):
     webhook_id: UUID
 

@@ -1,4 +1,4 @@
-"""Webhook endpoints of the caller's organisation: register, list, delete, rotate, recover."""
+"""Webhook endpoints of the caller's organisation: register, list, change, delete, rotate, recover."""
 from __future__ import annotations
 
 import uuid
@@ -18,7 +18,7 @@ from shared.web import BEARER
 from notifications import signing_secrets
 from notifications.api.access import managing_organisation, reading_organisation
 from notifications.api.schemas import (ERRORS, RecoverIn, RecoverOut, WebhookIn, WebhookOut,
-                                       WebhookPage, WebhookPath, WebhookWithSecret)
+                                       WebhookPage, WebhookPatch, WebhookPath, WebhookWithSecret)
 from notifications.delivery.fanout import WAKEUP_CHANNEL
 from notifications.models import FAILED_STATUSES, Delivery, Organisation, Webhook
 from notifications.url_guard import UnsafeUrl, check_url, resolve
@@ -84,6 +84,25 @@ def list_webhooks(query: PageQuery):
     with _runtime().sessions() as session:
         return jsonify(keyset_page(session, statement, [Webhook.created_at, Webhook.id], [as_datetime, uuid.UUID],
                                    query, convert=_out))
+
+
+@bp.patch("/<webhook_id>", responses={200: WebhookOut, **ERRORS}, summary="Enable, disable or re-filter an endpoint")
+def change_webhook(path: WebhookPath, body: WebhookPatch):
+    """Disabling stops deliveries, as a 410 or five failing days do: events from then on are not
+    queued for the endpoint, and a delivery still waiting ends failed. Enabling clears
+    `disabled_reason` and the failure clock; `recover` then re-sends what failed since a time."""
+    organisation_id = managing_organisation()
+    with unit_of_work(_runtime().sessions) as session:
+        webhook = _own(session, path.webhook_id, organisation_id)
+        if body.event_types is not None:
+            webhook.event_types = list(dict.fromkeys(body.event_types))
+        if body.enabled is True and not webhook.enabled:
+            webhook.enabled, webhook.disabled_reason, webhook.first_failure_at = True, None, None
+            notify(session, WAKEUP_CHANNEL)
+        elif body.enabled is False and webhook.enabled:
+            webhook.enabled, webhook.disabled_reason = False, "Disabled by the organisation."
+        session.flush()
+        return jsonify(_out(webhook))
 
 
 @bp.delete("/<webhook_id>", responses={204: None, **ERRORS}, summary="Delete an endpoint")
