@@ -339,3 +339,66 @@ def test_the_body_sent_is_the_thin_event_only(runtime, receiver, register, handl
     assert set(sent["data"]) == set(event.data_dict()) == {
         "referral_id", "from_organisation_id", "to_organisation_id", "status", "sequence", "occurred_at",
         "urgency", "deadline_at"}
+
+
+def _strict_hub(tmp_path, tokens, url: str, resolver):
+    """A notifications app refusing private addresses, with one endpoint at `url` and one event for it."""
+    from notifications.app import create_app
+    from notifications.handlers import HANDLERS
+    from notifications.settings import NotificationsSettings
+    from shared.contracts.envelope import Event
+
+    app = create_app(NotificationsSettings(var_dir=tmp_path, allow_private_urls=False, delivery_timeout_seconds=2.0),
+                     verifier=tokens.verifier())
+    runtime = app.extensions["hub.runtime"]
+    runtime.migrate()
+    runtime.extras["resolver"] = resolver
+    response = app.test_client().post("/v1/webhooks", json={"url": url, "event_types": ["*"]},
+                                      headers=tokens.headers(org=str(RECEIVER), scopes=("webhooks:manage",)))
+    assert response.status_code == 201, response.json
+    event = Event.of(referral_sent(SENDER, RECEIVER), source="/test")
+    with unit_of_work(runtime.sessions) as session:
+        HANDLERS[event.type](session, event)
+    return runtime
+
+
+def test_an_attempt_connects_to_the_address_it_checked_under_the_original_name(tmp_path, tokens, receiver, clock,
+                                                                              monkeypatch):
+    # 127.0.0.1 stands in for a public address here, so that a local receiver can answer; the name
+    # does not resolve at all, so only a connection to the checked address can reach it.
+    from notifications import url_guard
+
+    monkeypatch.setattr(url_guard, "is_public", lambda address: address == "127.0.0.1")
+    port = receiver.server.server_address[1]
+    resolver = lambda host, port: ["127.0.0.1"]  # noqa: E731
+    runtime = _strict_hub(tmp_path, tokens, f"http://hooks.invalid:{port}/hook", resolver)
+    dispatcher = Dispatcher(runtime, clock=clock, resolver=resolver)
+    try:
+        assert dispatcher.deliver_due() == 1
+    finally:
+        dispatcher.close()
+    assert [request.headers["host"] for request in receiver.to("/hook")] == [f"hooks.invalid:{port}"]
+    with runtime.sessions() as session:
+        assert session.execute(sa.select(Delivery.status)).scalar_one() == "delivered"
+    runtime.engine.dispose()
+
+
+def test_a_name_that_rebinds_after_the_check_cannot_reach_an_inward_address(tmp_path, tokens, receiver, clock,
+                                                                           monkeypatch):
+    # The check sees a "public" address (192.0.2.10, unroutable here); the system's own resolver would
+    # answer 127.0.0.1 for `localhost`, where the receiver listens. Pinned, the attempt never gets there.
+    from notifications import url_guard
+
+    monkeypatch.setattr(url_guard, "is_public", lambda address: address == "192.0.2.10")
+    port = receiver.server.server_address[1]
+    resolver = lambda host, port: ["192.0.2.10"]  # noqa: E731
+    runtime = _strict_hub(tmp_path, tokens, f"http://localhost:{port}/hook", resolver)
+    dispatcher = Dispatcher(runtime, clock=clock, resolver=resolver)
+    try:
+        assert dispatcher.deliver_due() == 1
+    finally:
+        dispatcher.close()
+    assert receiver.requests == []
+    with runtime.sessions() as session:
+        assert session.execute(sa.select(Delivery.status)).scalar_one() == "temporary-failure"
+    runtime.engine.dispose()

@@ -1,7 +1,9 @@
 """SSRF protection: a webhook URL may not reach loopback, private, link-local or metadata addresses.
 
 Checked at registration and again before every attempt (DNS may change between the two). Every
-address the host resolves to must be globally routable; one bad address is enough to refuse.
+address the host resolves to must be globally routable; one bad address is enough to refuse. The
+attempt then connects to the address that was checked (`pinned`), never resolving the name again:
+a DNS answer changed between the check and the connection (DNS rebinding) cannot point it inward.
 """
 from __future__ import annotations
 
@@ -73,14 +75,32 @@ def _valid_host(host: str) -> bool:
     return len(host) <= 253 and all(LABEL.fullmatch(label) for label in labels)
 
 
-def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> None:
-    """Raise UnsafeUrl unless `url` is http(s) and (when private ranges are not allowed) public."""
+def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> list[str]:
+    """Raise UnsafeUrl unless `url` is http(s) and (when private ranges are not allowed) public.
+
+    Returns the checked addresses to connect to; none when private addresses are allowed (nothing
+    to pin: the name is resolved as usual)."""
     _scheme, host, port = split_url(url)
     if allow_private:
-        return
+        return []
     addresses = resolver(host, port)
     if not addresses:
         raise UnresolvableHost(f"the host {host!r} cannot be resolved")
     for address in addresses:
         if not is_public(address):
             raise UnsafeUrl("the URL resolves to a loopback, private, link-local or reserved address")
+    return addresses
+
+
+def pinned(url: str, addresses: list[str]) -> tuple[str, dict[str, str], dict[str, str]]:
+    """(URL, extra headers, httpx extensions) that reach `url` at the first checked address.
+
+    The request line and the TLS handshake keep the original name: `Host` carries it, and for
+    https the SNI and the certificate check use it (httpcore's `sni_hostname`)."""
+    if not addresses:
+        return url, {}, {}
+    original = httpx.URL(url)
+    address = addresses[0].split("%", 1)[0]
+    headers = {"Host": original.netloc.decode("ascii")}
+    extensions = {"sni_hostname": original.host} if original.scheme == "https" else {}
+    return str(original.copy_with(host=address)), headers, extensions

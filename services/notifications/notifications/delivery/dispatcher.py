@@ -37,7 +37,7 @@ from notifications.delivery.signing import signed_headers
 from notifications.models import Delivery, DeliveryAttempt, Webhook
 from notifications.settings import NotificationsSettings
 from notifications.signing_secrets import active_secrets
-from notifications.url_guard import Resolver, UnresolvableHost, UnsafeUrl, check_url, resolve
+from notifications.url_guard import Resolver, UnresolvableHost, UnsafeUrl, check_url, pinned, resolve
 
 log = logging.getLogger(__name__)
 RETRYABLE = ("created", "temporary-failure")
@@ -154,15 +154,16 @@ class Dispatcher:
             return int((time.perf_counter() - started) * 1000)
 
         try:
-            check_url(job.url, allow_private=self.settings.allow_private_urls, resolver=self.resolver)
+            addresses = check_url(job.url, allow_private=self.settings.allow_private_urls, resolver=self.resolver)
         except UnresolvableHost as exc:
             return Outcome(at, elapsed(), error=str(exc))
         except UnsafeUrl as exc:
             return Outcome(at, elapsed(), error=f"refused: {exc}", technical=True)
-        headers = signed_headers(job.event_id, job.body, list(job.secrets), at)
+        target, host_header, extensions = pinned(job.url, addresses)  # no second DNS lookup
+        headers = signed_headers(job.event_id, job.body, list(job.secrets), at) | host_header
         try:
             with suppress_http_instrumentation(), self.client.stream(
-                    "POST", job.url, content=job.body.encode(), headers=headers,
+                    "POST", target, content=job.body.encode(), headers=headers, extensions=extensions,
                     timeout=self.settings.delivery_timeout_seconds) as response:
                 # The receiver's body is never read: it is not needed and could be huge.
                 retry_after = schedule.parse_retry_after(response.headers.get("retry-after"), time.time())
