@@ -20,16 +20,18 @@ def chromium():
         yield browser
 
 
-@pytest.mark.parametrize("path", ["/console/?lang=fi", "/console/dead-letters",
-                                  "/console/webhooks/failing", "/console/timeline?referral_id=nope"])
-def test_console_pages_have_no_axe_violations(app, runtime, served, tokens, browser_context, path):  # noqa: F811
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+@pytest.mark.parametrize("path", ["/console/", "/console/dead-letters", "/console/webhooks/failing",
+                                  "/console/timeline?referral_id=nope"])
+def test_console_pages_have_no_axe_violations(app, runtime, served, tokens, browser_context, path,  # noqa: F811
+                                              lang):
     store_dead(runtime, Flaky())  # the dead-letters page with its table and forms
     cookie = app.session_interface.get_signing_serializer(app).dumps({TOKEN: tokens.issue(**OPERATOR)})
     context = browser_context()
     context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": served.url}])
     page = context.new_page()
-    page.goto(served.url + path)
-    assert page.locator("h1").count() == 1
+    page.goto(served.url + path + ("&" if "?" in path else "?") + f"lang={lang}")
+    assert page.locator("h1").count() == 1 and page.locator(f'html[lang="{lang}"]').count() == 1
     assert_accessible(page)
 
 
