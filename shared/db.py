@@ -125,5 +125,9 @@ def insert_new(session: Session, model, rows: list[dict], conflict_columns: list
     click); returns how many were new."""
     if not rows:
         return 0
-    return session.execute(dialect_insert(session, model).values(rows)
-                           .on_conflict_do_nothing(index_elements=conflict_columns)).rowcount
+    # Counted from RETURNING, not `rowcount`: for a multi-row insert psycopg's rowcount is -1
+    # (unknown), which once made a redelivered event look new on PostgreSQL.
+    key = list(sa.inspect(model).primary_key)
+    inserted = session.execute(dialect_insert(session, model).values(rows)
+                               .on_conflict_do_nothing(index_elements=conflict_columns).returning(*key)).all()
+    return len(inserted)

@@ -23,7 +23,10 @@ logconfig_dict = gunicorn_logconfig(SERVICE, os.environ.get("HUB_LOG_LEVEL", "IN
 
 
 def on_starting(server):
-    from shared.telemetry import metrics_dir, reset_metrics_dir
+    from shared.telemetry import metrics_dir, reset_metrics_dir, route_stray_output_to_logging
+
+    # The master's own uncaught exceptions (e.g. a second SIGTERM while it halts) as JSON lines too.
+    route_stray_output_to_logging()
 
     directory = metrics_dir(SERVICE, "web")
     reset_metrics_dir(directory)

@@ -102,7 +102,7 @@ def test_a_referral_is_one_trace_from_request_to_webhook(hub: Hub, receiver: Web
         assert value not in logs, f"personal data {value!r} in a log line"
     assert referral["status"] == "sent"
     not_json = [line for line in logs.splitlines() if line.strip() and not _is_json(line)]
-    assert not not_json, f"log lines that are not JSON: {not_json[:5]}"
+    assert not not_json, "log lines that are not JSON:\n" + "\n".join(not_json[:60])
     json_lines = [json.loads(line) for line in logs.splitlines() if line.strip()]
     assert {"gunicorn.error"} <= {line["logger"] for line in json_lines}, "gunicorn's own lines are JSON too"
 

@@ -89,5 +89,6 @@ def mark_all_read(session, reader: Reader) -> int:
               .where(reader.visible(), ~sa.exists().where(reader.read_marker())))
     statement = (dialect_insert(session, NoticeRead)
                  .from_select(["person_id", "notice_id", "read_at"], unread)
-                 .on_conflict_do_nothing(index_elements=["person_id", "notice_id"]))
-    return session.execute(statement).rowcount
+                 .on_conflict_do_nothing(index_elements=["person_id", "notice_id"])
+                 .returning(NoticeRead.notice_id))
+    return len(session.execute(statement).all())  # counted from RETURNING: psycopg's rowcount can be -1
