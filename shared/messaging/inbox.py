@@ -194,36 +194,58 @@ class InboxProcessor:
             handler = self.handlers.get(event.type)
             if handler is not None:
                 handler(session, event)
+
+    def _mark_processed(self, session, event_ids: list[str]) -> None:
         c = self.inbox.c
-        session.execute(self.inbox.update().where(c.consumer == self.consumer, c.event_id == row.event_id)
+        session.execute(self.inbox.update().where(c.consumer == self.consumer, c.event_id.in_(event_ids))
                         .values(processed_at=self.clock(), last_error=None))
 
     def process_batch(self, event_ids: list[str]) -> None:
-        """Handle rows in one transaction, each in a savepoint: one commit for the batch, and a
-        failing handler rolls back only its own work (its failure is recorded in the same commit)."""
-        try:
-            with unit_of_work(self.sessions) as session:
-                for row in self._claim(session, event_ids):
-                    try:
-                        with session.begin_nested():
+        """Handle rows in one transaction, marked processed by one UPDATE: one commit per batch.
+
+        A failing handler rolls the batch back; its failure is recorded in a transaction of its own
+        and the batch runs again without it, so only that event is held back and each handler still
+        runs once per attempt. (Failures are rare; a savepoint around every event would cost two
+        round trips each.) A failure of the database itself falls back to one event per transaction.
+        """
+        pending = list(event_ids)
+        while pending:
+            failed: tuple[str, Exception] | None = None
+            try:
+                with unit_of_work(self.sessions) as session:
+                    rows = self._claim(session, pending)
+                    for row in rows:
+                        try:
                             self._handle(session, row)
-                    except Exception as exc:
-                        log.warning("handler failed", exc_info=True,
-                                    extra={"event_id": row.event_id, "queue": self.consumer})
-                        self._record_failure(session, row.event_id, exc)
-        except Exception:
-            # The batch itself failed (the database, not a handler): retry the rows one by one, so
-            # that a row which breaks the whole transaction is the only one held back.
-            log.warning("inbox batch failed; processing one by one", exc_info=True)
-            for event_id in event_ids:
-                self.process_one(event_id)
+                        except Exception as exc:
+                            failed = (row.event_id, exc)
+                            raise
+                    if rows:
+                        self._mark_processed(session, [row.event_id for row in rows])
+                return
+            except Exception:
+                if failed is None:
+                    log.warning("inbox batch failed; handling its events one by one", exc_info=True,
+                                extra={"queue": self.consumer})
+                    for event_id in pending:
+                        self.process_one(event_id)
+                    return
+                event_id, exc = failed
+                log.warning("handler failed", exc_info=(type(exc), exc, exc.__traceback__),
+                            extra={"event_id": event_id, "queue": self.consumer})
+                with unit_of_work(self.sessions) as session:
+                    self._record_failure(session, event_id, exc)
+                pending = [other for other in pending if other != event_id]
 
     def process_one(self, event_id: str) -> bool:
         """Handle one row in its own transaction; returns True when it was handled (now or already)."""
         try:
             with unit_of_work(self.sessions) as session:
-                for row in self._claim(session, [event_id]):
+                rows = self._claim(session, [event_id])
+                for row in rows:
                     self._handle(session, row)
+                if rows:
+                    self._mark_processed(session, [event_id])
             return True
         except Exception as exc:
             log.warning("handler failed", exc_info=True, extra={"event_id": event_id, "queue": self.consumer})

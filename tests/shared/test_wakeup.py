@@ -67,3 +67,22 @@ def test_on_sqlite_a_poke_ends_the_wait(tmp_path):
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'w.sqlite'}")
     wakeup = Wakeup(engine, "t_wakeup_sqlite")
     assert _timed_wait(wakeup, 10.0, during=wakeup.poke) < 5.0
+
+
+def test_a_transaction_notifies_each_channel_once(pg_engine):
+    # A batch of inbox events that each queue a delivery must not cost a round trip per event.
+    from shared.db import session_factory, unit_of_work
+
+    sent = []
+    sa.event.listen(pg_engine, "before_cursor_execute",
+                    lambda conn, cursor, statement, params, context, many:
+                    sent.append(params["channel"]) if "pg_notify" in statement else None)
+    sessions = session_factory(pg_engine)
+    with unit_of_work(sessions) as session:
+        for _ in range(3):
+            notify(session, "t_once_a")
+        notify(session, "t_once_b")
+    assert sent == ["t_once_a", "t_once_b"]
+    with unit_of_work(sessions) as session:  # a new transaction notifies again
+        notify(session, "t_once_a")
+    assert sent == ["t_once_a", "t_once_b", "t_once_a"]
