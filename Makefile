@@ -15,13 +15,14 @@ migrate run: export ACCOUNTS_BOOTSTRAP_CLIENT_ID ?= hub-operator
 migrate run: export NOTIFICATIONS_ALLOW_PRIVATE_URLS ?= 1
 migrate run: export HUB_DEMO_DATA ?= 1
 
-.PHONY: install run migrate test schemas bench bench-quick bench-scale clean help
+.PHONY: install run migrate test schemas bench bench-quick bench-scale audit clean help
 
 help:
 	@echo "make run    - install, migrate and start the whole hub on embedded defaults (no servers)"
 	@echo "make test   - install and run every test (real-server tests too when HUB_TEST_* are set)"
 	@echo "make bench  - benchmarks with baselines (RabbitMQ + PostgreSQL on 127.0.0.1); report in bench/results/"
 	@echo "make bench-scale - 1,000,000 referrals: list and statistics latency; report in bench/results/scale.md"
+	@echo "make audit  - pip-audit of the installed dependencies (needs PyPI's JSON API or OSV)"
 	@echo "make schemas - export the event JSON Schemas to docs/events/"
 
 $(STAMP): pyproject.toml
@@ -61,6 +62,11 @@ bench-quick: install
 # 1,000,000 referrals across 520 organisations: list pages and statistics latency (bench/scale.py).
 bench-scale: install
 	$(BIN)/python -m bench.scale
+
+# Known vulnerabilities in the installed dependencies (needs PyPI's JSON API or OSV to know the versions).
+audit: install
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable
 
 schemas: install
 	$(BIN)/python -m shared.contracts.export docs/events

@@ -19,6 +19,8 @@ from tests.e2e.harness import Hub
 from tests.support.receiver import WebhookReceiver
 
 REFERRALS = int(os.environ.get("HUB_FAULT_REFERRALS", "120"))
+# Deadlines grow with the count, for the fuller runs (HUB_FAULT_REFERRALS=2000).
+STEP_SECONDS = max(60, REFERRALS / 20)
 BODY = {
     "client": {"first_name": "Testi", "last_name": "Henkilö", "birth_date": "2004-05-01",
                "personal_identity_code": "010504A902T", "language": "fi"},
@@ -68,15 +70,15 @@ def test_killing_workers_mid_flight_loses_no_webhook(hub: Hub):
         creator = threading.Thread(target=create_all, daemon=True)
         creator.start()
         # Kill each kind of process while referrals are flowing, then bring it back.
-        wait_for(lambda: len(created) >= REFERRALS // 4, timeout=60)
+        wait_for(lambda: len(created) >= REFERRALS // 4, timeout=STEP_SECONDS)
         hub.kill("referrals-worker")
         hub.restart("referrals-worker")
-        wait_for(lambda: len(created) >= REFERRALS // 2, timeout=60)
+        wait_for(lambda: len(created) >= REFERRALS // 2, timeout=STEP_SECONDS)
         hub.kill("notifications-worker")
         hub.restart("notifications-worker")
-        wait_for(lambda: len(created) >= 3 * REFERRALS // 4, timeout=60)
+        wait_for(lambda: len(created) >= 3 * REFERRALS // 4, timeout=STEP_SECONDS)
         os.kill(hub.web_worker_pids("referrals")[0], signal.SIGKILL)  # gunicorn's master starts another
-        assert done.wait(timeout=120), "creating the referrals did not finish"
+        assert done.wait(timeout=2 * STEP_SECONDS), "creating the referrals did not finish"
         creator.join()
 
         expected = set(created) | {_warm_up_id(referrals, body)}
@@ -84,7 +86,7 @@ def test_killing_workers_mid_flight_loses_no_webhook(hub: Hub):
         def delivered_referrals() -> set[str]:
             return {json.loads(r.body)["data"]["referral_id"] for r in receiver.received("/hook")}
 
-        wait_for(lambda: delivered_referrals() >= expected, timeout=120, interval=0.2,
+        wait_for(lambda: delivered_referrals() >= expected, timeout=max(120, REFERRALS / 8), interval=0.2,
                  message="every referral's webhook arrived")
         unique_ids = {r.headers["webhook-id"] for r in receiver.received("/hook")}
         assert len(unique_ids) == len(expected), "one webhook-id per referral.sent, however often it was retried"

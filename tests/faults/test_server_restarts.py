@@ -63,16 +63,16 @@ def test_server_restart_mid_flight_loses_no_webhook(hub: Hub, restart):
         creator = threading.Thread(target=lambda: created.extend(
             create_with_retries(referrals, body, f"restart-{n}") for n in range(REFERRALS)), daemon=True)
         creator.start()
-        wait_for(lambda: len(created) >= REFERRALS // 5, timeout=60, message="referrals flowing")
+        wait_for(lambda: len(created) >= REFERRALS // 5, timeout=max(60, REFERRALS / 20), message="referrals flowing")
         restart()  # while referrals are being created, published, consumed and delivered
-        creator.join(timeout=300)
+        creator.join(timeout=max(300, REFERRALS / 5))
         assert not creator.is_alive(), "creating the referrals did not finish"
         assert len(created) == REFERRALS
 
         def delivered() -> set[str]:
             return {json.loads(r.body)["data"]["referral_id"] for r in receiver.received("/hook")}
 
-        wait_for(lambda: delivered() >= set(created), timeout=180, interval=0.25,
+        wait_for(lambda: delivered() >= set(created), timeout=max(180, REFERRALS / 8), interval=0.25,
                  message="every referral's webhook arrived after the restart")
         assert len({r.headers["webhook-id"] for r in receiver.received("/hook")}) == len(delivered())
     finally:
