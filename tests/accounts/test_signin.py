@@ -2,6 +2,7 @@
 sessions that end, and the token a person gets."""
 from __future__ import annotations
 
+import html
 import re
 import time
 import uuid
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pyotp
 import pytest
+import segno
 import sqlalchemy as sa
 
 from accounts import people, signin
@@ -247,7 +249,12 @@ def test_invitation_sets_password_and_totp_once(hub):
     link = urlsplit(invited.json["invitation_url"]).path
     page = hub.client.get(link)
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page.text).group(1).replace(" ", "")
-    assert secret in re.search(r'href="(otpauth://[^"]+)"', page.text).group(1)
+    otpauth = html.unescape(re.search(r'href="(otpauth://[^"]+)"', page.text).group(1))
+    assert secret in otpauth
+    # The QR code encodes exactly that URI (its modules drawn as one SVG path), and is named for screen readers.
+    qr = re.search(r'<svg role="img" aria-label="QR-koodi[^"]*"[^>]*>.*?</svg>', page.text, re.S).group(0)
+    expected = segno.make(otpauth, error="m").svg_inline(scale=4, border=4, dark="#000", light="#fff")
+    assert re.findall(r' d="([^"]+)"', qr) == re.findall(r' d="([^"]+)"', expected)
     weak = hub.client.post(link, data={"csrf_token": csrf(page), "password": "lyhyt", "password_again": "lyhyt",
                                        "code": pyotp.TOTP(secret).now()})
     assert weak.status_code == 200 and "vähintään 12 merkkiä" in weak.text

@@ -31,8 +31,9 @@ TEXTS: dict[str, dict[str, str]] = {
                             "tai Microsoft Authenticator).",
         "new_password": "Uusi salasana", "password_hint": "Vähintään 12 merkkiä. Pitkä lause on hyvä salasana.",
         "password_again": "Salasana uudelleen", "totp_setup": "Todennussovellus",
-        "totp_setup_text": "Lisää sovellukseen tili avaimella tai avaa linkki puhelimessa, ja syötä sitten "
-                           "sovelluksen näyttämä koodi.",
+        "totp_setup_text": "Lue QR-koodi sovelluksella, tai lisää tili avaimella tai avaa linkki puhelimessa, "
+                           "ja syötä sitten sovelluksen näyttämä koodi.",
+        "qr_label": "QR-koodi, jolla tili lisätään todennussovellukseen",
         "secret": "Avain", "otpauth_link": "Avaa todennussovelluksessa", "enrol_button": "Ota tunnus käyttöön",
         "err_too_short": "Salasanassa on oltava vähintään 12 merkkiä", "err_too_long": "Salasana on liian pitkä",
         "err_too_common": "Salasana on liian helppo arvata", "err_has_username": "Salasana ei saa sisältää käyttäjätunnusta",
@@ -64,8 +65,9 @@ TEXTS: dict[str, dict[str, str]] = {
                             "Authenticator eller Microsoft Authenticator).",
         "new_password": "Nytt lösenord", "password_hint": "Minst 12 tecken. En lång mening är ett bra lösenord.",
         "password_again": "Lösenordet igen", "totp_setup": "Autentiseringsapp",
-        "totp_setup_text": "Lägg till kontot i appen med nyckeln eller öppna länken i telefonen, och ange sedan "
-                           "koden som appen visar.",
+        "totp_setup_text": "Läs QR-koden med appen, eller lägg till kontot med nyckeln eller öppna länken i "
+                           "telefonen, och ange sedan koden som appen visar.",
+        "qr_label": "QR-kod som lägger till kontot i autentiseringsappen",
         "secret": "Nyckel", "otpauth_link": "Öppna i autentiseringsappen", "enrol_button": "Ta kontot i bruk",
         "err_too_short": "Lösenordet måste ha minst 12 tecken", "err_too_long": "Lösenordet är för långt",
         "err_too_common": "Lösenordet är för lätt att gissa", "err_has_username": "Lösenordet får inte innehålla användarnamnet",
@@ -97,8 +99,9 @@ TEXTS: dict[str, dict[str, str]] = {
                             "Authenticator or Microsoft Authenticator).",
         "new_password": "New password", "password_hint": "At least 12 characters. A long sentence makes a good password.",
         "password_again": "Password again", "totp_setup": "Authenticator app",
-        "totp_setup_text": "Add the account to the app with the key or open the link on your phone, then enter "
-                           "the code the app shows.",
+        "totp_setup_text": "Scan the QR code with the app, or add the account with the key or open the link on "
+                           "your phone, then enter the code the app shows.",
+        "qr_label": "QR code that adds the account to your authenticator app",
         "secret": "Key", "otpauth_link": "Open in your authenticator app", "enrol_button": "Activate account",
         "err_too_short": "The password must have at least 12 characters", "err_too_long": "The password is too long",
         "err_too_common": "The password is too easy to guess", "err_has_username": "The password must not contain the username",
