@@ -326,6 +326,17 @@ def render(results: dict) -> str:
 
 # -- the run -------------------------------------------------------------------------------------
 
+def finish(results: dict, started: float, render_report, output: Path) -> None:
+    """Close a run's results (load at the end, duration) and write them as Markdown and JSON."""
+    results["loadavg_end"] = loadavg()
+    results["seconds"] = time.perf_counter() - started
+    report = render_report(results)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report)
+    output.with_suffix(".json").write_text(json.dumps(results, indent=2, default=str))
+    print(report)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run")
     parser.add_argument("--quick", action="store_true", help="tiny counts: a smoke run in about a minute")
@@ -381,13 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             progress(f"logs kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    results["loadavg_end"] = loadavg()
-    results["seconds"] = time.perf_counter() - started
-    report = render(results)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
-    args.output.with_suffix(".json").write_text(json.dumps(results, indent=2, default=str))
-    print(report)
+    finish(results, started, render, args.output)
     progress(f"written to {args.output}")
     return 0 if not any(isinstance(results.get(p), dict) and "error" in results[p] for p in parts) else 1
 

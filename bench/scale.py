@@ -17,7 +17,6 @@ Results: `bench/results/scale.md` (+ `.json`). Bounded: every phase has a count 
 from __future__ import annotations
 
 import argparse
-import json
 import secrets
 import sys
 import tempfile
@@ -31,7 +30,7 @@ import sqlalchemy as sa
 from bench.hub import BenchHub
 from bench.infra import AMQP_URL, databases
 from bench.load import percentile, wait_until
-from bench.run import RESULTS, loadavg, machine
+from bench.run import RESULTS, finish, loadavg, machine
 from tests.e2e.harness import SERVICES
 
 UMBRELLAS, CHILDREN, OTHERS = 20, 9, 320
@@ -247,13 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             engine.dispose()
         finally:
             hub.stop()
-    results["loadavg_end"] = loadavg()
-    results["seconds"] = time.perf_counter() - started
-    report = render(results)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
-    args.output.with_suffix(".json").write_text(json.dumps(results, indent=2, default=str))
-    print(report)
+    finish(results, started, render, args.output)
     return 0
 
 

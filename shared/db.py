@@ -112,6 +112,23 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def keep_newest(session: Session, model, key, sequence: int, **values):
+    """A read model's row for one aggregate, changed only by a snapshot newer than the one it holds:
+    events arrive late and twice, and an aggregate's `sequence` orders them. Creates the row on the
+    first snapshot. Returns the row when `values` were applied, None for a stale or repeated one."""
+    row = session.get(model, key)
+    if row is not None and row.sequence >= sequence:
+        return None
+    if row is None:
+        key_name = sa.inspect(model).primary_key[0].key
+        row = model(**{key_name: key})
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.sequence = sequence
+    return row
+
+
 def dialect_insert(session: Session, model):
     """The INSERT construct of the session's database (SQLite or PostgreSQL): both have
     `on_conflict_do_nothing` / `on_conflict_do_update`, which the generic one lacks."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shared.contracts.envelope import Event
 from shared.contracts.events import EVENT_TYPES
+from shared.db import keep_newest
 
 from notifications.delivery.fanout import create_deliveries
 from notifications.models import Organisation, ReferralParty, RevokedClient
@@ -21,23 +22,14 @@ ORGANISATION_SNAPSHOTS = ("organisation.registered", "organisation.updated", "or
 def on_organisation(session, event: Event) -> None:
     data = event.data
     if event.type in ORGANISATION_SNAPSHOTS:
-        organisation = session.get(Organisation, data.organisation_id)
-        if organisation is None:
-            session.add(Organisation(id=data.organisation_id, active=data.active, sequence=data.sequence))
-        elif data.sequence > organisation.sequence:
-            organisation.active, organisation.sequence = data.active, data.sequence
+        keep_newest(session, Organisation, data.organisation_id, data.sequence, active=data.active)
     create_deliveries(session, event, [data.organisation_id])
 
 
 def on_referral(session, event: Event) -> None:
     data = event.data
-    party = session.get(ReferralParty, data.referral_id)
-    if party is None:
-        session.add(ReferralParty(referral_id=data.referral_id, from_organisation_id=data.from_organisation_id,
-                                  to_organisation_id=data.to_organisation_id, status=data.status,
-                                  sequence=data.sequence))
-    elif data.sequence > party.sequence:
-        party.status, party.sequence = data.status, data.sequence
+    keep_newest(session, ReferralParty, data.referral_id, data.sequence, status=data.status,
+                from_organisation_id=data.from_organisation_id, to_organisation_id=data.to_organisation_id)
     create_deliveries(session, event, [data.from_organisation_id, data.to_organisation_id],
                       referral_id=data.referral_id)
     record_notice(session, event)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime, utcnow
+from shared.languages import LANGUAGES
 from shared.messaging.tables import define_messaging_tables
 
 DELIVERY_STATUSES = ("created", "sending", "delivered", "temporary-failure", "permanent-failure",
@@ -17,7 +18,6 @@ FAILED_STATUSES = ("temporary-failure", "permanent-failure", "technical-failure"
 ROLES = ("counsellor", "org_admin", "operator")
 #: Who of an organisation a notice is for: everyone (referral news) or its admins (its webhooks).
 AUDIENCES = ("everyone", "org_admin")
-LANGUAGES = ("fi", "sv", "en")
 EMAIL_FREQUENCIES = ("immediately", "daily", "off")
 
 

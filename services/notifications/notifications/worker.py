@@ -18,17 +18,23 @@ from notifications.handlers import HANDLERS
 from notifications.notices.retention import purge_expired
 
 
+WAKE_PENDING = "hub.wake_after_commit"
+
+
 def poking(handlers: dict, *pokes) -> dict:
     """Handlers that wake this process's dispatcher and email sender once their transaction commits
     (NOTIFY wakes other processes')."""
-    def wake(_session) -> None:
+    def wake(session) -> None:
+        session.info.pop(WAKE_PENDING, None)
         for poke in pokes:
             poke()
 
     def wrap(handler):
         def handle(session, event):
             handler(session, event)
-            sa.event.listen(session, "after_commit", wake, once=True)
+            if not session.info.get(WAKE_PENDING):  # once per transaction, not once per event of a batch
+                session.info[WAKE_PENDING] = True
+                sa.event.listen(session, "after_commit", wake, once=True)
         return handle
     return {event_type: wrap(handler) for event_type, handler in handlers.items()}
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from shared.contracts.envelope import Event
 from shared.contracts.events import (ApiClientRevoked, NotificationDelivered, OrganisationServicesUpdated,
                                      OrganisationSnapshot, PersonSnapshot)
-from shared.db import utcnow
+from shared.db import keep_newest, utcnow
 
 from referrals.bootstrap import runtime_of
 from referrals.domain import lifecycle
@@ -21,19 +21,12 @@ from referrals.usecases import apply
 
 def on_organisation(session, event: Event) -> None:
     data: OrganisationSnapshot = event.data
-    organisation = session.get(Organisation, data.organisation_id)
-    if organisation is not None and organisation.sequence >= data.sequence:
-        return  # stale or redelivered
+    organisation = keep_newest(session, Organisation, data.organisation_id, data.sequence,
+                               name=data.name.model_dump(exclude_none=True), type=data.type, active=data.active,
+                               parent_id=data.parent_id, response_deadline_days=data.response_deadline_days,
+                               updated_at=utcnow())
     if organisation is None:
-        organisation = Organisation(id=data.organisation_id)
-        session.add(organisation)
-    organisation.name = data.name.model_dump(exclude_none=True)
-    organisation.type = data.type
-    organisation.active = data.active
-    organisation.parent_id = data.parent_id
-    organisation.response_deadline_days = data.response_deadline_days
-    organisation.sequence = data.sequence
-    organisation.updated_at = utcnow()
+        return  # stale or redelivered
     session.flush()
     if not data.active:
         _withdraw_open_referrals_to(session, organisation)
@@ -65,17 +58,8 @@ def on_api_client_revoked(session, event: Event) -> None:
 def on_person(session, event: Event) -> None:
     """Keep the person's latest state: referrals refuses the tokens of a known, inactive person."""
     data: PersonSnapshot = event.data
-    person = session.get(Person, data.person_id)
-    if person is not None and person.sequence >= data.sequence:
-        return  # stale or redelivered
-    if person is None:
-        person = Person(person_id=data.person_id)
-        session.add(person)
-    person.organisation_id = data.organisation_id
-    person.role = data.role
-    person.active = data.active
-    person.sequence = data.sequence
-    person.updated_at = utcnow()
+    keep_newest(session, Person, data.person_id, data.sequence, organisation_id=data.organisation_id,
+                role=data.role, active=data.active, updated_at=utcnow())
 
 
 def on_services_updated(session, event: Event) -> None:

@@ -7,11 +7,12 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 
+from shared.languages import LANGUAGES
 from shared.paging import PageQuery
 from shared.web import COMMON_ERRORS
 
 from notifications.delivery.fanout import ALL_TYPES, DELIVERABLE_TYPES
-from notifications.models import DELIVERY_STATUSES, EMAIL_FREQUENCIES, LANGUAGES
+from notifications.models import DELIVERY_STATUSES, EMAIL_FREQUENCIES
 
 EventTypeName = Literal[(ALL_TYPES, *DELIVERABLE_TYPES)]  # type: ignore[valid-type]
 DeliveryStatus = Literal[DELIVERY_STATUSES]  # type: ignore[valid-type]

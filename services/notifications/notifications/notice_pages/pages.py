@@ -21,13 +21,14 @@ from werkzeug.exceptions import HTTPException
 from wtforms import ValidationError
 
 from shared.db import unit_of_work
+from shared.languages import LANGUAGES
 from shared.paging import PageQuery
 from shared.problems import ProblemError
 from shared.weblogin import current_user, display_name, login_required
 
 from notifications.api.schemas import NotificationSettingsIn
 from notifications.console.i18n import ENDONYMS, select_language
-from notifications.models import EMAIL_FREQUENCIES, LANGUAGES
+from notifications.models import EMAIL_FREQUENCIES
 from notifications.notices import preferences, reading
 from notifications.notices.reading import Reader
 from notifications.notices.texts import code_label, kind_title, text

@@ -11,6 +11,7 @@ import uuid
 import sqlalchemy as sa
 
 from shared.contracts.envelope import Event
+from shared.db import keep_newest
 
 from notifications.models import NotificationSettings, Person
 
@@ -22,13 +23,8 @@ PERSON_SNAPSHOTS = ("person.registered", "person.updated", "person.deactivated",
 def on_person(session, event: Event) -> None:
     """Keep the newest snapshot of a person; an older one (by sequence) arriving late changes nothing."""
     data = event.data
-    person = session.get(Person, data.person_id)
-    if person is None:
-        session.add(Person(person_id=data.person_id, organisation_id=data.organisation_id, role=data.role,
-                           active=data.active, sequence=data.sequence))
-    elif data.sequence > person.sequence:
-        person.organisation_id, person.role, person.active, person.sequence = (
-            data.organisation_id, data.role, data.active, data.sequence)
+    keep_newest(session, Person, data.person_id, data.sequence, organisation_id=data.organisation_id,
+                role=data.role, active=data.active)
 
 
 def email_recipients(organisation_id: uuid.UUID | None = None, audience: str = "everyone",

@@ -4,7 +4,7 @@ shows in review; codes are worded as the web forms word them.
 """
 from __future__ import annotations
 
-from notifications.models import LANGUAGES
+from shared.languages import LANGUAGES
 
 TEXTS: dict[str, tuple[str, str, str]] = {  # key: (fi, sv, en)
     # -- each kind of notice: a title, and a sentence for the email -----------------------------
